@@ -1,0 +1,163 @@
+import DriverABI
+import DriverModel
+import Synchronization
+
+/// One log stream from a driver, read as an async sequence of events. The buffer between the
+/// driver and the reader is bounded: past `highWaterBytes` the driver is told to pause
+/// (SSD_FLOW_PAUSE) and is resumed once the reader has drained it below `lowWaterBytes`. The
+/// bytes of a write are never dropped, so the buffer exceeds the mark by at most one chunk.
+public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendable {
+    public enum Event: Sendable, Equatable {
+        case data(channel: Int32, bytes: [UInt8])
+        /// Exactly once, last: nil when the stream completed, else why it ended.
+        case end(DriverError?)
+    }
+
+    public let streamID: UInt64
+    public let highWaterBytes: Int
+    public let lowWaterBytes: Int
+    private let resumeDriver: @Sendable () -> Void
+    private let cancelDriver: @Sendable () -> Void
+
+    private struct State {
+        var events: [Event] = []
+        var head = 0
+        var bufferedBytes = 0
+        var pausedDriver = false
+        var cancelled = false
+        var ended = false
+        var finished = false
+        var waiter: CheckedContinuation<Event?, Never>?
+        var waiterID = 0
+        /// The most bytes ever buffered at once (for tests and benchmarks).
+        var peakBufferedBytes = 0
+    }
+    private let state = Mutex(State())
+
+    init(streamID: UInt64, highWaterBytes: Int, resume: @escaping @Sendable () -> Void,
+         cancel: @escaping @Sendable () -> Void) {
+        self.streamID = streamID
+        self.highWaterBytes = highWaterBytes
+        self.lowWaterBytes = highWaterBytes / 4
+        self.resumeDriver = resume
+        self.cancelDriver = cancel
+    }
+
+    public var peakBufferedBytes: Int { state.withLock { $0.peakBufferedBytes } }
+
+    // MARK: Driver side (called from ssd_host callbacks, any thread)
+
+    func write(channel: Int32, bytes: [UInt8]) -> Int32 {
+        let (answer, waiter): (Int32, CheckedContinuation<Event?, Never>?) = state.withLock { state in
+            if state.cancelled || state.ended { return (Int32(SSD_FLOW_STOP), nil) }
+            let event = Event.data(channel: channel, bytes: bytes)
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return (Int32(SSD_FLOW_CONTINUE), waiter)
+            }
+            state.events.append(event)
+            state.bufferedBytes += bytes.count
+            state.peakBufferedBytes = Swift.max(state.peakBufferedBytes, state.bufferedBytes)
+            if state.bufferedBytes >= highWaterBytes {
+                state.pausedDriver = true
+                return (Int32(SSD_FLOW_PAUSE), nil)
+            }
+            return (Int32(SSD_FLOW_CONTINUE), nil)
+        }
+        waiter?.resume(returning: .data(channel: channel, bytes: bytes))
+        return answer
+    }
+
+    /// Returns false if the stream had already ended (a driver bug: log_end twice).
+    @discardableResult
+    func end(_ error: DriverError?) -> Bool {
+        let (accepted, waiter): (Bool, CheckedContinuation<Event?, Never>?) = state.withLock { state in
+            if state.ended { return (false, nil) }
+            state.ended = true
+            if let waiter = state.waiter {
+                state.waiter = nil
+                state.finished = true
+                return (true, waiter)
+            }
+            state.events.append(.end(error))
+            return (true, nil)
+        }
+        waiter?.resume(returning: .end(error))
+        return accepted
+    }
+
+    // MARK: Reader side
+
+    public func makeAsyncIterator() -> DriverLogStream { self }
+
+    /// The next event; nil after the `.end` event, or when the reading task is cancelled.
+    public func next() async -> Event? {
+        let waiterID = state.withLock { state -> Int in
+            state.waiterID += 1
+            return state.waiterID
+        }
+        return await withTaskCancellationHandler {
+            await nextEvent(waiterID)
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Event?, Never>? in
+                guard state.waiterID == waiterID else { return nil }
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(returning: nil)
+        }
+    }
+
+    private func nextEvent(_ waiterID: Int) async -> Event? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Event?, Never>) in
+            let (event, resume): (Event??, Bool) = state.withLock { state in
+                // A cancelled reader takes nothing: the events stay for the next reader.
+                if state.finished || Task.isCancelled { return (.some(nil), false) }
+                guard state.head < state.events.count else {
+                    state.waiter = continuation
+                    return (nil, false)
+                }
+                let event = state.events[state.head]
+                state.head += 1
+                if state.head > 1024, state.head * 2 > state.events.count {
+                    state.events.removeFirst(state.head)
+                    state.head = 0
+                }
+                if case .data(_, let bytes) = event { state.bufferedBytes -= bytes.count }
+                if case .end = event { state.finished = true }
+                var resume = false
+                if state.pausedDriver, state.bufferedBytes <= lowWaterBytes, !state.ended {
+                    state.pausedDriver = false
+                    resume = true
+                }
+                return (.some(event), resume)
+            }
+            // Outside the lock, and outside any driver callback (R5).
+            if resume { resumeDriver() }
+            if let event { continuation.resume(returning: event) }
+        }
+    }
+
+    /// Asks the driver to end the stream. The `.end` event still arrives (as CANCELLED).
+    public func cancel() {
+        let shouldCancel = state.withLock { state -> Bool in
+            if state.cancelled || state.ended { return false }
+            state.cancelled = true
+            return true
+        }
+        if shouldCancel { cancelDriver() }
+    }
+
+    /// Reads the whole stream: every data byte and how it ended.
+    public func collect() async -> (bytes: [UInt8], end: DriverError?) {
+        var bytes: [UInt8] = []
+        while let event = await next() {
+            switch event {
+            case .data(_, let chunk): bytes += chunk
+            case .end(let error): return (bytes, error)
+            }
+        }
+        return (bytes, nil)
+    }
+}
+
