@@ -16,6 +16,8 @@ let package = Package(
         // Drivers: each builds to lib<name>.so, which `agent --driver <name>` finds.
         .library(name: "mock", type: .dynamic, targets: ["MockDriver"]),
         .library(name: "sample", type: .dynamic, targets: ["SampleDriver"]),
+        // A second Swift driver, for the tests of two Swift drivers in one process.
+        .library(name: "twin", type: .dynamic, targets: ["TwinDriver"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -53,6 +55,9 @@ let package = Package(
                 publicHeadersPath: ".",
                 cSettings: [.unsafeFlags(["-fvisibility=hidden"])]),
         .target(name: "SampleDriver", dependencies: ["DriverSDK"], path: "Plugins/Sample",
+                linkerSettings: swiftDriverLinkerSettings),
+
+        .target(name: "TwinDriver", dependencies: ["DriverSDK"], path: "Tests/Drivers/Twin",
                 linkerSettings: swiftDriverLinkerSettings),
 
         // Benchmarks are executables that print figures; they are not tests.

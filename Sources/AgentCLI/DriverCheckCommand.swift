@@ -55,6 +55,7 @@ struct DriverCheckCommand: AsyncParsableCommand {
             kitOptions.port = port
             kitOptions.operationTimeout = timeout
             kitOptions.concurrentSessions = concurrent
+            kitOptions.captureStdout = true
             for label in labels {
                 let parts = label.split(separator: "=", maxSplits: 1)
                 kitOptions.labels[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""

@@ -45,7 +45,7 @@ public final class Driver: @unchecked Sendable {
         let context = HostContext(logger: logger ?? Logger(label: "streamspace.driver"))
         let hostTable = context.makeTable()
         let retained = Unmanaged.passRetained(context)  // balanced in destroy (or below)
-        let (status, instance, errorReply) = await Self.callCreate(library, hostTable, configuration)
+        let (status, instance, errorReply) = await Self.callCreate(library, context, hostTable, configuration)
 
         guard status == .ok, let instance else {
             retained.release()
@@ -64,7 +64,7 @@ public final class Driver: @unchecked Sendable {
             return error
         }
 
-        let sync = ReplyTable.beginSync()
+        let sync = ReplyTable.beginSync(for: context)
         library.api.pointee.describe!(instance, sync.reply)
         let describe = ReplyTable.finishSync(sync.id)
         guard let describe, describe.status == .ok,
@@ -79,11 +79,11 @@ public final class Driver: @unchecked Sendable {
                       description: description, describeJSON: describe.json, capabilities: capabilities)
     }
 
-    private static func callCreate(_ library: DriverLibrary, _ hostTable: UnsafeMutablePointer<ssd_host>,
+    private static func callCreate(_ library: DriverLibrary, _ context: HostContext, _ hostTable: UnsafeMutablePointer<ssd_host>,
                                    _ configuration: [UInt8]) async -> (DriverStatusCode, OpaquePointer?, RawReply?) {
         let table = UnsafeSendable(hostTable)
         return await BlockingCalls.value {
-            let sync = ReplyTable.beginSync()
+            let sync = ReplyTable.beginSync(for: context)
             var instance: OpaquePointer?
             let status = configuration.withUnsafeBufferPointer { buffer in
                 buffer.withMemoryRebound(to: CChar.self) {
@@ -140,7 +140,7 @@ public final class Driver: @unchecked Sendable {
         }
         let instance = UnsafeSendable(self.instance)
         return await withCheckedContinuation { continuation in
-            let reply = UnsafeSendable(ReplyTable.awaiting(continuation))
+            let reply = UnsafeSendable(ReplyTable.awaiting(continuation, for: context))
             BlockingCalls.run {
                 input.withUnsafeBufferPointer { buffer in
                     buffer.withMemoryRebound(to: CChar.self) { invoke(instance.value, $0.baseAddress, $0.count, reply.value) }
@@ -176,7 +176,7 @@ public final class Driver: @unchecked Sendable {
 
     /// describe, called again ([non-blocking] [sync-reply]): for benchmarks and checks.
     public func describeNow() -> RawReply? {
-        let sync = ReplyTable.beginSync()
+        let sync = ReplyTable.beginSync(for: context)
         api.describe!(instance, sync.reply)
         return ReplyTable.finishSync(sync.id)
     }

@@ -12,8 +12,29 @@ final class HostContext: Sendable {
     /// Contract violations seen through this instance's callbacks (for the conformance kit).
     let violations = Mutex<[String]>([])
 
+    /// Names this instance in reply ids (see ReplyTable).
+    let serial: UInt32
+
+    private static let nextSerial = Atomic<UInt32>(1)
+    private static let live = LockedDictionary<UInt32, WeakContext>()
+
+    private struct WeakContext: @unchecked Sendable {
+        weak var context: HostContext?
+    }
+
     init(logger: Logger) {
         self.logger = logger
+        self.serial = Self.nextSerial.wrappingAdd(1, ordering: .relaxed).oldValue
+        Self.live[serial] = WeakContext(context: self)
+    }
+
+    deinit {
+        _ = Self.live.removeValue(forKey: serial)
+    }
+
+    /// The live instance a reply id names, if it still exists.
+    static func registered(serial: UInt32) -> HostContext? {
+        live[serial]?.context
     }
 
     func violation(_ message: String) {

@@ -17,7 +17,8 @@ public struct RawReply: Sendable {
 
 /// Operations waiting for their `ssd_reply`. The reply's `ctx` is a number, not a pointer to
 /// memory, so a driver that replies twice or late (breaking R2) reaches an empty slot and is
-/// reported, instead of touching freed memory.
+/// reported, instead of touching freed memory. The number's high half names the driver instance
+/// (its HostContext serial), so the report goes to the driver that broke the rule.
 enum ReplyTable {
     private enum Slot {
         /// An [async-reply] call: the reply resumes the caller.
@@ -27,18 +28,16 @@ enum ReplyTable {
     }
 
     private static let slots = Mutex<[UInt: Slot]>([:])
-    private static let nextID = Atomic<UInt>(1)
-    /// Replies that matched no waiting operation: driver bugs (R2), counted for the conformance kit.
-    static let strayReplies = Atomic<Int>(0)
+    private static let nextCall = Atomic<UInt32>(1)
 
     /// Registers an [async-reply] call and returns the `ssd_reply` the driver must answer.
-    static func awaiting(_ continuation: CheckedContinuation<RawReply, Never>) -> ssd_reply {
-        reply(for: insert(.awaiting(continuation)))
+    static func awaiting(_ continuation: CheckedContinuation<RawReply, Never>, for owner: HostContext) -> ssd_reply {
+        reply(for: insert(.awaiting(continuation), owner))
     }
 
     /// Registers a [sync-reply] call; `finishSync` takes its reply after the call returned.
-    static func beginSync() -> (reply: ssd_reply, id: UInt) {
-        let id = insert(.collecting(nil))
+    static func beginSync(for owner: HostContext) -> (reply: ssd_reply, id: UInt) {
+        let id = insert(.collecting(nil), owner)
         return (reply(for: id), id)
     }
 
@@ -48,8 +47,9 @@ enum ReplyTable {
         return reply
     }
 
-    private static func insert(_ slot: Slot) -> UInt {
-        let id = nextID.add(1, ordering: .relaxed).oldValue
+    private static func insert(_ slot: Slot, _ owner: HostContext) -> UInt {
+        let call = nextCall.wrappingAdd(1, ordering: .relaxed).oldValue
+        let id = UInt(owner.serial) << 32 | UInt(call == 0 ? 1 : call)
         slots.withLock { $0[id] = slot }
         return id
     }
@@ -72,8 +72,12 @@ enum ReplyTable {
             }
         }
         guard let continuation else {
-            strayReplies.add(1, ordering: .relaxed)
-            HostLog.driverBug("a driver replied to an operation that already had its reply, or after a [sync-reply] call returned (rule R2)")
+            let message = "a reply came for an operation that already had its reply, or after a [sync-reply] call returned (R2)"
+            if let owner = HostContext.registered(serial: UInt32(truncatingIfNeeded: id >> 32)) {
+                owner.violation(message)
+            } else {
+                HostLog.driverBug(message)
+            }
             return
         }
         continuation?.resume(returning: reply)

@@ -44,9 +44,10 @@
  * R5  Locks: never call a host callback while holding a lock that another driver entry point
  *     may need. The host never re-enters the driver from inside a callback.
  * R6  Idempotency: the session id (chosen by the host) is the idempotency key. Start of a session
- *     that exists replies with its current status (OK, not ALREADY_EXISTS). Stop of a session that
- *     does not exist replies OK with state "terminated". Hibernate of a hibernated session and wake
- *     of a running session reply OK with the current status.
+ *     that exists replies with its current status (OK, not ALREADY_EXISTS; the spec is not
+ *     compared). Stop of a session that does not exist replies OK with state "terminated".
+ *     Hibernate of a hibernated session and wake of a running session reply OK with the current
+ *     status.
  * R7  Validation: a driver rejects what it does not understand BEFORE it touches the platform:
  *     an invalid spec or session id replies SSD_INVALID_ARGUMENT and creates nothing.
  * R8  Lifetime: `destroy` is called once, after every reply has been delivered and every log
@@ -62,7 +63,7 @@
  *   [once]           called exactly once per loaded driver / instance, as stated
  *   [any-thread]     may be called from any host thread
  *   [may-block]      may block; the host calls it from a worker thread (R3)
- *   [non-blocking]   must not block or do I/O (R3)
+ *   [non-blocking]   must not block or do I/O (R3); starting a thread is allowed
  *   [sync-reply]     calls its reply before returning (R2)
  *   [async-reply]    calls its reply exactly once, now or later, from any thread (R2)
  *
@@ -76,11 +77,19 @@
  *                "resources":{"cpu":"1000m","memory":"2Gi","cpuMillicores":1000,
  *                             "memoryBytes":2147483648},
  *                "persistentHome":true,"labels":{"team":"qa"}}
- *               The host has validated the id and parsed the resource quantities; cpuMillicores
- *               and memoryBytes always agree with cpu and memory.
+ *               The host has validated the spec (the id, ports 1-65535 with unique lowercase
+ *               names, absolute mount paths, env names) and parsed the resource quantities;
+ *               cpuMillicores and memoryBytes always agree with cpu and memory. The session's id
+ *               is "id" here and "sessionId" in every other object (the seed's spelling).
+ *               persistentHome: mount the user's home volume (one per user and driver, named
+ *               from "user", created when missing) at the template's volume mount named "home"
+ *               (or /config); stop keeps it unless deleteVolumes.
  * SessionStatus {"sessionId":"…","state":"starting|running|hibernated|failed|terminated",
  *                "endpoints":[{"name":"vnc","port":3000,"url":"http://127.0.0.1:49153"}],
  *                "platformMetadata":{"containerName":"ss-…"},"message":"why it failed"}
+ *               An endpoint with a "url" is reachable now; one without is not (yet). The host
+ *               reports the endpoint named "vnc" (else the first) to the Control Plane as the
+ *               session's viewer.
  * SessionList   {"sessions":[SessionStatus, ...]}
  * StopRequest   {"sessionId":"…","deleteVolumes":false}
  * Describe      {"name":"docker","version":"1.2.0","platform":"docker","vendor":"…",
@@ -91,6 +100,8 @@
  * SessionMetrics {"sessionId":"…","cpuUsedCores":0.1,"memoryBytes":…,"memoryUsedBytes":…}
  * Health        {"status":"healthy|degraded|unhealthy","detail":"docker daemon not reachable"}
  * LogRequest    {"sessionId":"…","follow":true,"tailLines":100,"sinceTime":"2025-01-01T00:00:00Z"}
+ *               follow defaults to false. sinceTime filters first, then tailLines keeps the last
+ *               lines of what is left (Docker's order); sinceTime also applies to followed lines.
  * Error         {"code":"UNAVAILABLE","message":"a sentence a person can act on",
  *                "retryAfterMs":5000,"detail":{...}}
  */
@@ -152,7 +163,8 @@ enum {
     SSD_CANCELLED = 9,
     /** A bug in the driver or an unexpected platform answer. Not retried. */
     SSD_INTERNAL = 10,
-    /** The driver and host versions cannot work together (entry point only). */
+    /** The driver and host versions cannot work together: the entry point's answer, and
+     *  create's when the ssd_host table is smaller than the driver needs. */
     SSD_INCOMPATIBLE = 11
 };
 /** Codes outside this range, from a future driver, are treated by the host as SSD_INTERNAL. */
@@ -182,8 +194,10 @@ typedef uint64_t ssd_capabilities;
 #define SSD_CAP_SESSION_EVENTS 0x80ull /* 1 << 7 */
 /* Bits 8..63 are reserved; a host ignores bits it does not know. */
 
-/** Hibernation kind is one of the two SSD_CAP_HIBERNATE_* bits, or neither ("none"), in which
- *  case hibernate_session and wake_session may be NULL. */
+/** Hibernation kind is one of the two SSD_CAP_HIBERNATE_* bits, or neither ("none"). Hosts decide
+ *  what to call by capability bits, never by NULL members: a driver whose instances differ (one
+ *  configured without hibernation) keeps the members and replies SSD_UNSUPPORTED. A member that
+ *  a declared capability needs must not be NULL (the host refuses such an instance). */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Replies                                                                                     */
@@ -242,7 +256,8 @@ typedef struct ssd_host {
     uint32_t struct_size;
     /** The ABI version the host implements. since 1.0 */
     uint32_t abi_version;
-    /** Host-owned context; pass it as the first argument of every callback below. since 1.0 */
+    /** Host-owned context; pass it as the first argument of every callback below. The host sets
+     *  every callback member of its version (none is NULL). since 1.0 */
     void *ctx;
 
     /** Writes one line into the agent's log (never stdout). `message` is UTF-8, no trailing
@@ -258,7 +273,7 @@ typedef struct ssd_host {
 
     /** Ends a log stream, exactly once per opened stream: SSD_OK when the stream reached its end
      *  (no follow, or the session stopped), SSD_CANCELLED after cancel_logs, or an error code
-     *  with an optional Error object.
+     *  with an optional Error object. It may come at any time, also while the stream is paused.
      *  [any-thread] [non-blocking]  since 1.0 */
     void (*log_end)(void *ctx, uint64_t stream_id, ssd_status status, const char *error_json,
                     size_t len);
@@ -356,7 +371,7 @@ typedef struct ssd_driver_api {
     /* --- logs (required by SSD_CAP_LOGS) -------------------------------------------------- */
 
     /** Opens a log stream for a LogRequest. `stream_id` is chosen by the host, unique for the
-     *  instance. The driver then delivers bytes with ssd_host.log_write (honouring its SSD_FLOW_*
+     *  instance and never reused. The driver then delivers bytes with ssd_host.log_write (honouring its SSD_FLOW_*
      *  answer) and ends the stream with ssd_host.log_end EXACTLY ONCE — also when opening fails
      *  (e.g. SSD_NOT_FOUND), in which case log_end may be called before open_logs returns.
      *  [any-thread] [non-blocking]  since 1.0 */
@@ -383,7 +398,8 @@ typedef struct ssd_driver_api {
 typedef struct ssd_negotiation {
     /** sizeof(ssd_negotiation) as the host compiled it. since 1.0 */
     uint32_t struct_size;
-    /** The oldest driver ABI version the host accepts (same major as the symbol). since 1.0 */
+    /** The oldest driver ABI version the host accepts. Both versions here carry the major of
+     *  the symbol being called (1 for ..._v1). since 1.0 */
     uint32_t host_min_version;
     /** The newest ABI version the host knows. A driver that needs something newer (say, a host
      *  service added in 1.3) answers SSD_INCOMPATIBLE. since 1.0 */
