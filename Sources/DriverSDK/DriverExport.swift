@@ -79,6 +79,8 @@ nonisolated(unsafe) private let functionTable: UnsafeMutablePointer<ssd_driver_a
 final class DriverInstance: Sendable {
     let driver: any StreamSpaceDriver
     let host: DriverHost
+    /// Read once: constant for the instance's lifetime (header), and the cheapest ABI call.
+    let capabilities: ssd_capabilities
     let streams = Mutex<[UInt64: LogStreamEntry]>([:])
 
     struct LogStreamEntry: Sendable {
@@ -89,6 +91,7 @@ final class DriverInstance: Sendable {
     init(driver: any StreamSpaceDriver, host: DriverHost) {
         self.driver = driver
         self.host = host
+        self.capabilities = driver.capabilities.rawValue
     }
 
     static func from(_ pointer: OpaquePointer?) -> DriverInstance {
@@ -165,7 +168,7 @@ private func sdkDescribe(_ pointer: OpaquePointer?, _ reply: ssd_reply) {
 }
 
 private func sdkCapabilities(_ pointer: OpaquePointer?) -> ssd_capabilities {
-    DriverInstance.from(pointer).driver.capabilities.rawValue
+    DriverInstance.from(pointer).capabilities
 }
 
 private func sdkHealth(_ pointer: OpaquePointer?, _ reply: ssd_reply) {

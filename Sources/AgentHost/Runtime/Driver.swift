@@ -20,6 +20,7 @@ public final class Driver: @unchecked Sendable {
     private let instance: OpaquePointer
     private let context: HostContext
     private let hostTable: UnsafeMutablePointer<ssd_host>
+    private let capabilitiesFunction: @convention(c) (OpaquePointer?) -> ssd_capabilities
     private let nextStreamID = Atomic<UInt64>(1)
     private let inFlight = Atomic<Int>(0)
     private let destroyed = Atomic<Bool>(false)
@@ -36,6 +37,7 @@ public final class Driver: @unchecked Sendable {
         self.description = description
         self.describeJSON = describeJSON
         self.capabilities = capabilities
+        self.capabilitiesFunction = library.api.pointee.capabilities!
     }
 
     /// Creates an instance from a JSON config (`{}` when none) and reads what it describes.
@@ -183,7 +185,7 @@ public final class Driver: @unchecked Sendable {
 
     /// The capabilities call itself ([non-blocking]); the benchmark's cheapest ABI call.
     public func capabilitiesNow() -> UInt64 {
-        api.capabilities!(instance)
+        capabilitiesFunction(instance)
     }
 
     // MARK: Typed calls (what the agent uses)

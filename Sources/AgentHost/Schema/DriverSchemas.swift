@@ -307,10 +307,11 @@ enum DriverSchemas {
             "required": ["name", "port"],
             "properties": {
               "name": {
-                "description": "The port's name, unique within the template, e.g. \"vnc\" or \"http\"; SessionStatus.endpoints[].name refers to it. 1 to 63 characters.",
+                "description": "The port's name, unique within the template, e.g. \"vnc\" or \"http\"; SessionStatus.endpoints[].name refers to it. 1 to 63 lowercase letters, digits and '-'.",
                 "type": "string",
                 "minLength": 1,
-                "maxLength": 63
+                "maxLength": 63,
+                "pattern": "^[a-z0-9-]{1,63}$"
               },
               "port": {
                 "description": "The port number inside the session (the container port), 1 to 65535, e.g. 3000 for a LinuxServer KasmVNC web UI.",
@@ -342,7 +343,7 @@ enum DriverSchemas {
               "mountPath": {
                 "description": "Where the volume appears inside the session: an absolute path, e.g. \"/config\".",
                 "type": "string",
-                "pattern": "^/"
+                "pattern": "^/(?!(.*/)?\\.\\.(/|$))"
               }
             }
           }
@@ -364,12 +365,12 @@ enum DriverSchemas {
         "cpuMillicores": {
           "description": "CPU limit in thousandths of a core, parsed by the host from cpu, e.g. 1000 for \"1000m\" or \"1\".",
           "type": "integer",
-          "minimum": 0
+          "minimum": 1
         },
         "memoryBytes": {
           "description": "Memory limit in bytes, parsed by the host from memory, e.g. 2147483648 for \"2Gi\".",
           "type": "integer",
-          "minimum": 0
+          "minimum": 1
         }
       }
     },
