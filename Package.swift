@@ -22,27 +22,59 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The contract: one C header, nothing else.
         .target(name: "DriverABI", path: "Sources/DriverABI"),
         // Platform-neutral domain objects (spec, status, metrics, errors) and their JSON form.
         .target(name: "DriverModel", path: "Sources/DriverModel"),
+        // The Control Plane's agent protocol: messages, strict JSON, framing, registration,
+        // command translation. No sockets: both the agent and the dev control plane use it.
+        .target(name: "ControlPlaneProtocol", dependencies: ["DriverModel"], path: "Sources/ControlPlaneProtocol"),
         // What a Swift driver links: implement `StreamSpaceDriver`, export the entry point.
         .target(name: "DriverSDK", dependencies: ["DriverABI", "DriverModel"], path: "Sources/DriverSDK"),
         // The host: loader, driver handle, conformance kit.
         .target(
             name: "AgentHost",
             dependencies: [
-                "DriverABI", "DriverModel",
+                "DriverABI", "DriverModel", "ControlPlaneProtocol",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/AgentHost"
+        ),
+        // A Control Plane for development and tests: the real server's agent endpoints, as
+        // strict as it is, plus our extension messages and an admin API.
+        .target(
+            name: "DevControlPlane",
+            dependencies: [
+                "ControlPlaneProtocol", "DriverModel",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Sources/DevControlPlane"
         ),
         .executableTarget(
             name: "AgentCLI",
             dependencies: [
-                "AgentHost", "DriverModel",
+                "AgentHost", "DriverModel", "ControlPlaneProtocol", "DevControlPlane",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -64,6 +96,16 @@ let package = Package(
         .executableTarget(name: "ABIBench", dependencies: ["AgentHost", "DriverModel"],
                           path: "Benchmarks/ABIBench"),
 
+        .testTarget(
+            name: "ControlPlaneProtocolTests",
+            dependencies: ["ControlPlaneProtocol", "DriverModel"],
+            path: "Tests/ControlPlaneProtocolTests"
+        ),
+        .testTarget(
+            name: "LinkTests",
+            dependencies: ["AgentHost", "DevControlPlane", "ControlPlaneProtocol", "DriverModel"],
+            path: "Tests/LinkTests"
+        ),
         .testTarget(
             name: "AgentHostTests",
             dependencies: ["AgentHost", "DriverModel", "DriverSDK"],

@@ -1,0 +1,1 @@
+// The dev control plane: see DevControlPlane.swift.
