@@ -60,21 +60,21 @@ void mock_wake_all_instances(void) {
 /* The host services this driver calls, all of which exist since 1.0. */
 static bool host_is_usable(const ssd_host *host, mock_error *err) {
     if (host == NULL) {
-        return mock_fail(err, SSD_INVALID_ARGUMENT, "create was given no host table");
+        return mock_fail(err, SSD_INCOMPATIBLE, "create was given no host table");
     }
     if (host->struct_size < offsetof(ssd_host, session_changed) + sizeof host->session_changed) {
-        return mock_fail(err, SSD_INVALID_ARGUMENT,
+        return mock_fail(err, SSD_INCOMPATIBLE,
                          "the host table is %u bytes; version 1.0 needs %zu", host->struct_size,
                          offsetof(ssd_host, session_changed) + sizeof host->session_changed);
     }
     if (SSD_VERSION_MAJOR(host->abi_version) != 1) {
-        return mock_fail(err, SSD_INVALID_ARGUMENT, "the host implements ABI %u.%u, not 1.x",
+        return mock_fail(err, SSD_INCOMPATIBLE, "the host implements ABI %u.%u, not 1.x",
                          SSD_VERSION_MAJOR(host->abi_version),
                          SSD_VERSION_MINOR(host->abi_version));
     }
     if (host->log == NULL || host->log_write == NULL || host->log_end == NULL ||
         host->session_changed == NULL) {
-        return mock_fail(err, SSD_INVALID_ARGUMENT,
+        return mock_fail(err, SSD_INCOMPATIBLE,
                          "the host table lacks a callback (log, log_write, log_end or "
                          "session_changed)");
     }

@@ -70,11 +70,21 @@ final class SampleDriver: StreamSpaceDriver {
     }
 
     func hibernate(_ id: String) async throws -> SessionStatus {
-        try transition(id, to: .hibernated) { _ in [] }
+        try requireHibernation()
+        return try transition(id, to: .hibernated) { _ in [] }
     }
 
     func wake(_ id: String) async throws -> SessionStatus {
-        try transition(id, to: .running) { Platform.endpoints(for: $0.spec, host: publicHost) }
+        try requireHibernation()
+        return try transition(id, to: .running) { Platform.endpoints(for: $0.spec, host: publicHost) }
+    }
+
+    /// An instance configured without hibernation says so, although its table has the members
+    /// (the header: hosts go by capability bits).
+    private func requireHibernation() throws {
+        guard capabilities.canHibernate else {
+            throw DriverError(.unsupported, "sample: this instance was configured with \"hibernate\": \"none\"")
+        }
     }
 
     func nodeMetrics() async throws -> NodeMetrics {

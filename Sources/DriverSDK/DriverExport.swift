@@ -117,8 +117,11 @@ private func sdkCreate(_ host: UnsafePointer<ssd_host>?, _ config: UnsafePointer
                        _ out: UnsafeMutablePointer<OpaquePointer?>?, _ error: ssd_reply) -> ssd_status {
     let reply = Reply(raw: error)
     do {
-        guard let host, let out, host.pointee.struct_size >= UInt32(MemoryLayout<ssd_host>.size) else {
-            throw DriverError(.incompatible, "the host passed no host table, or one older than ABI 1.0")
+        // Accept any host table that has every member the SDK uses (all since 1.0), so a newer
+        // SDK keeps working with older hosts until it needs a newer member.
+        let needed = MemoryLayout<ssd_host>.offset(of: \ssd_host.session_changed)! + MemoryLayout<UnsafeRawPointer>.size
+        guard let host, let out, Int(host.pointee.struct_size) >= needed, host.pointee.abi_version >> 16 == 1 else {
+            throw DriverError(.incompatible, "the host passed no host table, or one that is not ABI 1.x")
         }
         guard let type = registeredDriver.withLock({ $0 }) else {
             throw DriverError(.internal, "create called before the entry point")

@@ -13,6 +13,9 @@ public final class LogWriter: Sendable {
 
     private struct State {
         var paused = false
+        /// Counts resumes, so a resume that arrives between the host's PAUSE answer and our
+        /// noting it is not lost.
+        var resumes = 0
         var cancelled = false
         var waiter: CheckedContinuation<Void, any Error>?
     }
@@ -26,13 +29,17 @@ public final class LogWriter: Sendable {
     /// Writes bytes; throws `CancellationError` once the host has cancelled the stream.
     public func write(_ bytes: some Collection<UInt8>, channel: Channel = .stdout) async throws {
         try await waitUntilWritable()
+        let resumesBefore = state.withLock { $0.resumes }
         let answer = Array(bytes).withUnsafeBufferPointer { buffer in
             host.table.pointee.log_write(host.table.pointee.ctx, streamID, channel.rawValue,
                                          buffer.baseAddress, buffer.count)
         }
         switch Int(answer) {
         case Int(SSD_FLOW_CONTINUE): return
-        case Int(SSD_FLOW_PAUSE): state.withLock { $0.paused = true }
+        case Int(SSD_FLOW_PAUSE):
+            state.withLock { state in
+                if state.resumes == resumesBefore { state.paused = true }
+            }
         default: cancel(); throw CancellationError()
         }
     }
@@ -64,6 +71,7 @@ public final class LogWriter: Sendable {
     func resume() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, any Error>? in
             state.paused = false
+            state.resumes += 1
             defer { state.waiter = nil }
             return state.waiter
         }

@@ -111,8 +111,10 @@ final class CheckContext: Sendable {
     /// Starts a session, waits until it runs, and returns its status.
     @discardableResult
     func startRunning(_ id: String) async throws -> JSONValue {
+        let reply = try await call(.start, json: spec(id))
+        // Whatever the reply, the platform may hold something now: clean it up at the end.
         state.withLock { _ = $0.created.insert(id) }
-        let started = try expectOK(try await call(.start, json: spec(id)), "session-status", "start \(id)")
+        let started = try expectOK(reply, "session-status", "start \(id)")
         try expect(started["sessionId"]?.stringValue == id, "start \(id): the status names session \(started["sessionId"]?.jsonString() ?? "none")")
         let state = started["state"]?.stringValue
         try expect(state == "running" || state == "starting", "start \(id): expected state running or starting, got \(state ?? "none")")

@@ -77,6 +77,12 @@ public final class Driver: @unchecked Sendable {
         if let missing = missingMembers(for: capabilities, in: library.api.pointee) {
             throw await fail(DriverLoadError(.missingOperation, "driver \(library.path): declares capability \(missing.capability) but ssd_driver_api.\(missing.member) is NULL"))
         }
+        if capabilities.isSuperset(of: [.hibernateMemory, .hibernateDisk]) {
+            throw await fail(DriverLoadError(.createFailed, "driver \(library.path): declares both hibernate-memory and hibernate-disk; a driver provides one kind of hibernation"))
+        }
+        if capabilities.contains(.logsFollow) && !capabilities.contains(.logs) {
+            throw await fail(DriverLoadError(.createFailed, "driver \(library.path): declares logs-follow without logs"))
+        }
         return Driver(library: library, instance: instance, context: context, hostTable: hostTable,
                       description: description, describeJSON: describe.json, capabilities: capabilities)
     }

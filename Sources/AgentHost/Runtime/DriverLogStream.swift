@@ -27,7 +27,8 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
         var cancelled = false
         var ended = false
         var finished = false
-        var waiter: CheckedContinuation<Event?, Never>?
+        /// The reader waiting for the next event, and which call of `next` it is.
+        var waiter: (id: Int, continuation: CheckedContinuation<Event?, Never>)?
         var waiterID = 0
         /// The most bytes ever buffered at once (for tests and benchmarks).
         var peakBufferedBytes = 0
@@ -53,7 +54,7 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
             let event = Event.data(channel: channel, bytes: bytes)
             if let waiter = state.waiter {
                 state.waiter = nil
-                return (Int32(SSD_FLOW_CONTINUE), waiter)
+                return (Int32(SSD_FLOW_CONTINUE), waiter.continuation)
             }
             state.events.append(event)
             state.bufferedBytes += bytes.count
@@ -77,7 +78,7 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
             if let waiter = state.waiter {
                 state.waiter = nil
                 state.finished = true
-                return (true, waiter)
+                return (true, waiter.continuation)
             }
             state.events.append(.end(error))
             return (true, nil)
@@ -99,10 +100,11 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
         return await withTaskCancellationHandler {
             await nextEvent(waiterID)
         } onCancel: {
+            // Only this call's own waiter: a cancelled reader must never wake another reader.
             let waiter = state.withLock { state -> CheckedContinuation<Event?, Never>? in
-                guard state.waiterID == waiterID else { return nil }
-                defer { state.waiter = nil }
-                return state.waiter
+                guard let waiter = state.waiter, waiter.id == waiterID else { return nil }
+                state.waiter = nil
+                return waiter.continuation
             }
             waiter?.resume(returning: nil)
         }
@@ -114,7 +116,7 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
                 // A cancelled reader takes nothing: the events stay for the next reader.
                 if state.finished || Task.isCancelled { return (.some(nil), false) }
                 guard state.head < state.events.count else {
-                    state.waiter = continuation
+                    state.waiter = (waiterID, continuation)
                     return (nil, false)
                 }
                 let event = state.events[state.head]

@@ -177,7 +177,7 @@ enum {
 typedef uint64_t ssd_capabilities;
 
 /** Hibernate keeps the session's memory (Hyper-V Save-VM, vSphere suspend, CRIU). */
-#define SSD_CAP_HIBERNATE_MEMORY 0x01ull /* 1 << 0 */
+#define SSD_CAP_HIBERNATE_MEMORY 0x01ull /* 1 << 0; never together with _DISK */
 /** Hibernate stops the session and keeps only its disk (container stop, scale to zero). */
 #define SSD_CAP_HIBERNATE_DISK 0x02ull /* 1 << 1 */
 /** node_metrics is implemented. */
@@ -187,7 +187,7 @@ typedef uint64_t ssd_capabilities;
 /** open_logs / cancel_logs / resume_logs are implemented (tail and since). */
 #define SSD_CAP_LOGS 0x10ull /* 1 << 4 */
 /** open_logs also supports "follow": true. Requires SSD_CAP_LOGS. */
-#define SSD_CAP_LOGS_FOLLOW 0x20ull /* 1 << 5 */
+#define SSD_CAP_LOGS_FOLLOW 0x20ull /* 1 << 5; only together with SSD_CAP_LOGS */
 /** "persistentHome": true keeps the home volume across stop/start (unless deleteVolumes). */
 #define SSD_CAP_PERSISTENT_HOME 0x40ull /* 1 << 6 */
 /** The driver reports changes it observes by itself through ssd_host.session_changed. */
@@ -415,7 +415,10 @@ typedef struct ssd_negotiation {
  * returns SSD_INCOMPATIBLE and leaves *out_api alone. The host then checks the table itself:
  * same major, abi_version >= host_min_version, every mandatory member present.
  *
- * [once] [non-blocking]
+ * The host calls it first, before anything else; it may call it again (the conformance kit
+ * offers other ranges), so it must have no side effect beyond answering.
+ *
+ * [any-thread] [non-blocking]
  */
 ssd_status streamspace_driver_entry_v1(const ssd_negotiation *negotiation,
                                        const ssd_driver_api **out_api);
