@@ -18,6 +18,7 @@ struct Agent: AsyncParsableCommand {
               agent driver-check --driver mock
               agent driver-check --driver ./libmydriver.so --driver-config '{"endpoint":"..."}'
             """,
-        subcommands: [DriverInfoCommand.self, DriverCheckCommand.self]
+        subcommands: [RunCommand.self, DriverInfoCommand.self, DriverCheckCommand.self],
+        defaultSubcommand: RunCommand.self
     )
 }

@@ -1,0 +1,174 @@
+import AsyncHTTPClient
+import ControlPlaneProtocol
+import DriverModel
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import ServiceLifecycle
+import Synchronization
+
+/// The agent's main job as a service: register, connect, take commands, report — and on any
+/// failure re-register and reconnect with jittered backoff, forever. Sessions keep running
+/// through any outage; after each reconnect every session's true state is reported.
+public final class AgentLink: Service, Sendable {
+    public enum State: String, Sendable {
+        case registering, pendingApproval, connecting, connected, waiting, stopped
+    }
+
+    private let configuration: LinkConfiguration
+    private let driver: Driver
+    private let logger: Logger
+    private let outbox: Outbox
+    private let cache = SessionCache()
+    private let executor: CommandExecutor
+    private let reporter: SessionReporter
+    private let currentKey: Mutex<String?>
+    private let stateBox = Mutex(State.stopped)
+    private let connections = Atomic<Int>(0)
+
+    public init(configuration: LinkConfiguration, driver: Driver, logger: Logger) {
+        self.configuration = configuration
+        self.driver = driver
+        var logger = logger
+        logger[metadataKey: "agent"] = .string(configuration.agentID)
+        self.logger = logger
+        let outbox = Outbox(logger: logger)
+        self.outbox = outbox
+        self.executor = CommandExecutor(driver: driver, outbox: outbox, cache: cache, logger: logger,
+                                        startTimeout: configuration.startTimeout)
+        self.reporter = SessionReporter(driver: driver, cache: cache, outbox: outbox, logger: logger)
+        let stored = configuration.stateDirectory.flatMap { APIKeyStore(directory: $0).load() }
+        self.currentKey = Mutex(stored ?? configuration.apiKey)
+        driver.onSessionChanged { [reporter] status in reporter.changed(status) }
+    }
+
+    public var state: State { stateBox.withLock { $0 } }
+    /// How many times a WebSocket connection was established.
+    public var connectionCount: Int { connections.load(ordering: .relaxed) }
+
+    private func set(_ state: State) { stateBox.withLock { $0 = state } }
+
+    /// Runs until cancelled (graceful shutdown) or until the Control Plane refuses the agent for
+    /// good (401, 403), which throws `LinkError.refused`.
+    public func run() async throws {
+        let tls = configuration.isSecure ? try configuration.tls.clientConfiguration(logger: logger) : nil
+        var httpConfiguration = HTTPClient.Configuration()
+        if let tls { httpConfiguration.tlsConfiguration = tls }
+        httpConfiguration.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        let registration = RegistrationClient(configuration: configuration, httpClient: httpClient)
+
+        logger.info("agent \(configuration.agentID) (\(configuration.platform), driver \(driver.description.name)) connecting to \(configuration.controlPlaneURL)")
+        let outcome: Result<Void, any Error>
+        do {
+            // Graceful shutdown (SIGTERM) cancels the link; sessions keep running on the platform.
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await self.refreshLoop() }
+                    group.addTask { try await self.linkLoop(registration, tls) }
+                    try await group.next()
+                    group.cancelAll()
+                }
+            }
+            outcome = .success(())
+        } catch is CancellationError {
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        set(.stopped)
+        outbox.detach()
+        await executor.drain()
+        try? await httpClient.shutdown()
+        try outcome.get()
+    }
+
+    private func refreshLoop() async throws {
+        while !Task.isCancelled {
+            try await Task.sleep(for: configuration.refreshInterval)
+            await reporter.refresh()
+        }
+    }
+
+    private func linkLoop(_ registration: RegistrationClient, _ tls: TLSConfiguration?) async throws {
+        var backoff = Backoff(baseSeconds: configuration.backoffBase, capSeconds: configuration.backoffCap)
+        while !Task.isCancelled {
+            set(.registering)
+            let outcome = await registration.register(apiKey: currentKey.withLock { $0 })
+            switch outcome {
+            case .approved(let newKey):
+                if let newKey { try adopt(newKey) }
+                backoff = try await connectOnce(backoff, tls)
+            case .pending(let message):
+                set(.pendingApproval)
+                logger.notice("registration pending: \(message); asking again in \(configuration.pendingRetryInterval)")
+                try await Task.sleep(for: configuration.pendingRetryInterval)
+            case .rejected(let message):
+                throw LinkError.refused("the Control Plane rejected agent \(configuration.agentID): \(message)")
+            case .unauthorized(let message):
+                throw LinkError.refused("the Control Plane refused the API key: \(message) — check --api-key (it is not shown here)")
+            case .rateLimited(let seconds):
+                set(.waiting)
+                logger.warning("registration rate-limited; waiting \(seconds) s as the Control Plane asks")
+                try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            case .retry(let reason):
+                set(.waiting)
+                let delay = backoff.next()
+                logger.warning("\(reason); retrying in \(format(delay)) s")
+                try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+            }
+        }
+    }
+
+    /// One connection attempt and its life; returns the backoff to use next.
+    private func connectOnce(_ backoff: Backoff, _ tls: TLSConfiguration?) async throws -> Backoff {
+        var backoff = backoff
+        set(.connecting)
+        let connection = LinkConnection(configuration: configuration, apiKey: currentKey.withLock { $0 },
+                                        tlsConfiguration: tls, outbox: outbox, executor: executor,
+                                        cache: cache, reporter: reporter, logger: logger)
+        let opened = Mutex<ContinuousClock.Instant?>(nil)
+        let reason: String
+        do {
+            reason = try await connection.run {
+                opened.withLock { $0 = .now }
+                self.connections.add(1, ordering: .relaxed)
+                self.set(.connected)
+                self.logger.info("connected to the Control Plane")
+            }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            reason = "cannot connect: \(RegistrationClient.describe(error))"
+        }
+        try Task.checkCancellation()
+        if let opened = opened.withLock({ $0 }), ContinuousClock.now - opened >= configuration.stableConnection {
+            backoff.reset()
+        }
+        set(.waiting)
+        let delay = backoff.next()
+        logger.warning("Control Plane link down (\(reason)); reconnecting in \(format(delay)) s")
+        try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+        return backoff
+    }
+
+    private func adopt(_ key: String) throws {
+        guard AgentIdentity.apiKeyProblem(key) == nil else {
+            logger.warning("the Control Plane issued an API key that is not 64 hex characters; keeping the current one")
+            return
+        }
+        currentKey.withLock { $0 = key }
+        if let directory = configuration.stateDirectory {
+            try APIKeyStore(directory: directory).save(key)
+            logger.notice("the Control Plane issued this agent its own API key; saved in \(directory)/api-key")
+        } else {
+            logger.notice("the Control Plane issued this agent its own API key; using it (no --state-dir to keep it in)")
+        }
+    }
+
+    private func format(_ seconds: Double) -> String {
+        let tenths = Int((seconds * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+}

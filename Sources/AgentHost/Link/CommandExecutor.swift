@@ -1,0 +1,228 @@
+import ControlPlaneProtocol
+import DriverModel
+import Logging
+
+/// Runs the Control Plane's commands against the driver.
+///
+/// - `ack` goes out at once, before any work.
+/// - Work runs in its own task, never on the connection's reader: a two-minute start delays
+///   neither pongs nor heartbeats.
+/// - At most one operation per session at a time (in arrival order); sessions run in parallel.
+/// - A command id seen before is not executed again: its answer is repeated if known.
+/// - Every command ends with a `status` (the session's true state, when it can be known) and
+///   then `complete` or `failed` with a message a person can act on.
+actor CommandExecutor {
+    private let driver: Driver
+    private let outbox: Outbox
+    private let cache: SessionCache
+    private let logger: Logger
+    private let startTimeout: Duration
+
+    /// The last operation queued for each session: the next one waits for it.
+    private var tails: [String: (number: UInt64, task: Task<Void, Never>)] = [:]
+    private var operations: UInt64 = 0
+    private var recent = RecentCommands(capacity: 4096)
+
+    init(driver: Driver, outbox: Outbox, cache: SessionCache, logger: Logger, startTimeout: Duration) {
+        self.driver = driver
+        self.outbox = outbox
+        self.cache = cache
+        self.logger = logger
+        self.startTimeout = startTimeout
+    }
+
+    /// Takes a command from the reader. Returns at once.
+    func receive(_ command: Command) {
+        outbox.send(AgentMessage.ack(commandId: command.commandId))
+        switch recent.lookup(command.commandId) {
+        case .inProgress:
+            logger.info("command \(command.commandId) is already running; not running it twice")
+            return
+        case .finished(let replies):
+            logger.info("command \(command.commandId) was already done; repeating its answer")
+            replies.forEach(outbox.send)
+            return
+        case .unknown:
+            break
+        }
+        recent.begin(command.commandId)
+
+        guard Command.actions.contains(command.action) else {
+            finish(command, [AgentMessage.failed(commandId: command.commandId,
+                                                 error: "unknown action \(command.action.debugDescription); this agent handles \(Command.actions.joined(separator: ", "))")])
+            return
+        }
+        let sessionID: String
+        do {
+            sessionID = try CommandTranslation.sessionID(command.payload)
+        } catch {
+            finish(command, [AgentMessage.failed(commandId: command.commandId, error: "\(command.action): \(error.message)")])
+            return
+        }
+        let previous = tails[sessionID]?.task
+        operations += 1
+        let number = operations
+        let task = Task {
+            await previous?.value
+            let replies = await self.execute(command, sessionID: sessionID)
+            self.finish(command, replies)
+            self.release(sessionID, number)
+        }
+        tails[sessionID] = (number, task)
+    }
+
+    private func finish(_ command: Command, _ replies: [Message]) {
+        replies.forEach(outbox.send)
+        recent.finish(command.commandId, replies: replies)
+    }
+
+    /// The session's chain is done unless a later operation joined it meanwhile.
+    private func release(_ sessionID: String, _ number: UInt64) {
+        if tails[sessionID]?.number == number { tails[sessionID] = nil }
+    }
+
+    /// Waits until every queued operation has finished (for shutdown and tests).
+    func drain() async {
+        while let (_, tail) = tails.first {
+            await tail.task.value
+        }
+    }
+
+    /// Operations queued or running.
+    var pending: Int { tails.count }
+
+    // MARK: Actions
+
+    private func execute(_ command: Command, sessionID: String) async -> [Message] {
+        let started = ContinuousClock.now
+        let result: Result<SessionStatus, DriverError>
+        switch command.action {
+        case "start_session": result = await start(command.payload)
+        case "stop_session": result = await stop(command.payload)
+        case "hibernate_session": result = await capture { try await self.driver.hibernate(sessionID) }
+        case "wake_session": result = await capture { try await self.driver.wake(sessionID) }
+        default: result = .failure(DriverError(.unsupported, "unknown action"))
+        }
+        let elapsed = ContinuousClock.now - started
+        switch result {
+        case .success(let status):
+            cache.update(status)
+            logger.info("\(command.action) \(sessionID): \(status.state.rawValue) in \(elapsed)")
+            var resultObject: [String: JSONValue] = ["sessionId": .string(sessionID), "state": .string(status.state.rawValue)]
+            if let url = CommandTranslation.viewerEndpoint(status)?.url { resultObject["url"] = .string(url) }
+            return [CommandTranslation.statusMessage(status),
+                    AgentMessage.complete(commandId: command.commandId, result: resultObject)]
+        case .failure(let error):
+            logger.warning("\(command.action) \(sessionID) failed: \(error)")
+            var replies: [Message] = []
+            if let truth = await trueState(of: sessionID, after: command.action, error: error) {
+                cache.update(truth)
+                replies.append(CommandTranslation.statusMessage(truth))
+            }
+            replies.append(AgentMessage.failed(commandId: command.commandId, error: explain(command.action, sessionID, error)))
+            return replies
+        }
+    }
+
+    private func start(_ payload: JSONValue) async -> Result<SessionStatus, DriverError> {
+        let spec: SessionSpec
+        do {
+            spec = try CommandTranslation.sessionSpec(fromStart: payload)
+        } catch {
+            return .failure(error)
+        }
+        var result = await capture { try await self.driver.start(spec) }
+        if case .failure(let error) = result, error.code == .timeout {
+            // A timeout says nothing of the outcome: look before deciding (the header, TIMEOUT).
+            result = await capture { try await self.driver.session(spec.id) }
+            if case .failure = result { result = .failure(error) }
+        }
+        // A platform that keeps working on it: wait, bounded, until it runs or fails.
+        let deadline = ContinuousClock.now + startTimeout
+        while case .success(let status) = result, status.state == .starting {
+            guard ContinuousClock.now < deadline else {
+                return .failure(DriverError(.timeout, "the session was still starting after \(startTimeout)"))
+            }
+            try? await Task.sleep(for: .seconds(1))
+            result = await capture { try await self.driver.session(spec.id) }
+        }
+        if case .success(let status) = result, status.state == .failed {
+            return .failure(DriverError(.failedPrecondition, status.message ?? "the session failed to start"))
+        }
+        return result
+    }
+
+    private func stop(_ payload: JSONValue) async -> Result<SessionStatus, DriverError> {
+        let request: StopRequest
+        do {
+            request = try CommandTranslation.stopRequest(payload)
+        } catch {
+            return .failure(error)
+        }
+        return await capture { try await self.driver.stop(request) }
+    }
+
+    private func capture(_ body: @Sendable () async throws -> SessionStatus) async -> Result<SessionStatus, DriverError> {
+        do {
+            return .success(try await body())
+        } catch let error as DriverError {
+            return .failure(error)
+        } catch {
+            return .failure(DriverError(.internal, "\(error)"))
+        }
+    }
+
+    /// After a failure, what is really there: the server must not be told a session failed
+    /// when it still runs, nor that it runs when it is gone.
+    private func trueState(of sessionID: String, after action: String, error: DriverError) async -> SessionStatus? {
+        if error.code == .invalidArgument, action == "start_session" {
+            return SessionStatus(sessionId: sessionID, state: .failed, message: error.message)
+        }
+        do {
+            return try await driver.session(sessionID)
+        } catch let lookup {
+            guard lookup.isNotFound else { return nil }  // the platform cannot say: report nothing false
+            return action == "start_session"
+                ? SessionStatus(sessionId: sessionID, state: .failed, message: error.message)
+                : SessionStatus(sessionId: sessionID, state: .terminated)
+        }
+    }
+
+    private func explain(_ action: String, _ sessionID: String, _ error: DriverError) -> String {
+        let retry = error.isRetryable ? " (temporary: the Control Plane may retry)" : ""
+        return "\(action) \(sessionID): \(driver.description.name): \(error.code.name): \(error.message)\(retry)"
+    }
+}
+
+/// Command ids seen lately and the answers they got, bounded (oldest forgotten first).
+struct RecentCommands {
+    enum Entry {
+        case unknown
+        case inProgress
+        case finished([Message])
+    }
+
+    let capacity: Int
+    private var entries: [String: [Message]?] = [:]
+    private var order: [String] = []
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func lookup(_ id: String) -> Entry {
+        guard let entry = entries[id] else { return .unknown }
+        return entry.map(Entry.finished) ?? .inProgress
+    }
+
+    mutating func begin(_ id: String) {
+        entries[id] = .some(nil)
+        order.append(id)
+        if order.count > capacity {
+            let forgotten = order.removeFirst()
+            entries[forgotten] = nil
+        }
+    }
+
+    mutating func finish(_ id: String, replies: [Message]) {
+        if entries[id] != nil { entries[id] = .some(replies) }
+    }
+}

@@ -1,0 +1,105 @@
+import ControlPlaneProtocol
+import DriverModel
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import WSClient
+
+/// One WebSocket connection to the Control Plane, from the upgrade to the close. Three loops
+/// share it: the reader (decode, dispatch — never waits on a driver), the single writer (one
+/// JSON value per frame), and the heartbeat. WebSocket pings are sent by the client library
+/// every `pingInterval`; a ping left without a pong by the next one closes the connection
+/// (the watchdog that declares a silent link dead).
+struct LinkConnection: Sendable {
+    let configuration: LinkConfiguration
+    let apiKey: String?
+    let tlsConfiguration: TLSConfiguration?
+    let outbox: Outbox
+    let executor: CommandExecutor
+    let cache: SessionCache
+    let reporter: SessionReporter
+    let logger: Logger
+
+    /// Connects and serves until the connection closes; throws when it could not connect.
+    func run(onConnected: @escaping @Sendable () -> Void) async throws -> String {
+        var headers = HTTPFields()
+        if let apiKey, let name = HTTPField.Name(Registration.apiKeyHeader) { headers[name] = apiKey }
+        let clientConfiguration = WebSocketClientConfiguration(
+            maxFrameSize: Message.maxFrameBytes,
+            additionalHeaders: headers,
+            autoPing: .enabled(timePeriod: configuration.pingInterval),
+            validateUTF8: true)
+        let closeFrame = try await WebSocketClient.connect(
+            url: configuration.connectURL, configuration: clientConfiguration,
+            tlsConfiguration: configuration.isSecure ? tlsConfiguration : nil,
+            logger: logger
+        ) { inbound, outbound, _ in
+            let messages = outbox.attach()
+            onConnected()
+            defer { outbox.detach() }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await writeLoop(messages, outbound) }
+                group.addTask { try await heartbeatLoop() }
+                group.addTask { await reporter.reportAll(reason: "connected") }
+                // The reader: when the server closes, the connection is over.
+                try await readLoop(inbound)
+                group.cancelAll()
+            }
+        }
+        return closeFrame.map { "closed by the Control Plane (\($0.closeCode)\($0.reason.map { ": \($0)" } ?? ""))" }
+            ?? "connection closed"
+    }
+
+    private func readLoop(_ inbound: WebSocketInboundStream) async throws {
+        for try await message in inbound.messages(maxSize: 4 * Message.maxFrameBytes) {
+            guard case .text(let text) = message else {
+                logger.warning("ignoring a binary frame from the Control Plane")
+                continue
+            }
+            // The server batches messages in one frame, separated by newlines.
+            for decoded in Message.decodeFrame(text) {
+                switch decoded {
+                case .success(let message): await dispatch(message)
+                case .failure(let error): logger.warning("ignoring an unreadable message from the Control Plane: \(error)")
+                }
+            }
+        }
+    }
+
+    private func dispatch(_ message: Message) async {
+        switch message.type {
+        case "command":
+            switch Command.parse(message.payload) {
+            case .success(let command): await executor.receive(command)
+            case .failure(let error): logger.warning("ignoring a command without a usable commandId: \(error)")
+            }
+        case "ping":
+            break  // defined by the server, unused; WebSocket pings keep the link alive
+        case "shutdown":
+            logger.notice("the Control Plane asked this agent to shut down; the link stays up until the process is stopped")
+        default:
+            logger.debug("ignoring message type \(message.type.debugDescription)")
+        }
+    }
+
+    private func writeLoop(_ messages: AsyncStream<Message>, _ outbound: WebSocketOutboundWriter) async throws {
+        for await message in messages {
+            let text = message.encoded()
+            guard text.utf8.count <= Message.maxFrameBytes else {
+                // The server closes the socket on a larger frame: never send one.
+                logger.error("not sending a \(message.type) message of \(text.utf8.count) bytes (the limit is \(Message.maxFrameBytes))")
+                continue
+            }
+            try await outbound.write(.text(text))
+        }
+    }
+
+    private func heartbeatLoop() async throws {
+        while !Task.isCancelled {
+            outbox.send(AgentMessage.heartbeat(activeSessions: cache.activeCount, capacity: configuration.capacity))
+            try await Task.sleep(for: configuration.heartbeatInterval)
+        }
+    }
+}
