@@ -9,7 +9,7 @@ public enum AgentIdentity {
     public static let filteredSequences = ["--", "#", ";", "&", "|", "`", "$("]
 
     public static func agentIDProblem(_ id: String) -> String? {
-        let length = id.count
+        let length = id.unicodeScalars.count
         if length < 3 || length > 100 { return "agent id \(id.debugDescription) must be 3–100 characters long (it is \(length))" }
         if let bad = filteredSequences.first(where: { id.contains($0) }) {
             return "agent id \(id.debugDescription) contains \(bad.debugDescription), which the Control Plane's input filter strips: it could never connect"
@@ -22,7 +22,8 @@ public enum AgentIdentity {
 
     /// The key must be 64 hex characters (`openssl rand -hex 32`), or the server answers 401.
     public static func apiKeyProblem(_ key: String) -> String? {
-        if key.count == 64 && key.allSatisfy(\.isHexDigit) { return nil }
+        // ASCII hex only: Character.isHexDigit also accepts fullwidth digits.
+        if key.utf8.count == 64 && key.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0 | 0x20) }) { return nil }
         return "the API key must be exactly 64 hexadecimal characters (make one with: openssl rand -hex 32); the one given has \(key.count) characters"
     }
 

@@ -77,6 +77,11 @@ public enum CommandTranslation {
             || !lowered.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" })
             ? "port-\(number)" : lowered
         if taken.contains(candidate) { candidate = "port-\(number)" }
+        var suffix = 2
+        while taken.contains(candidate) {
+            candidate = "port-\(number)-\(suffix)"
+            suffix += 1
+        }
         return candidate
     }
 
@@ -101,15 +106,18 @@ public enum CommandTranslation {
 
     /// The `status` message for a session. The server makes a session viewable only when
     /// vncReady and vncPort > 0: ready means running with a reachable (URL-bearing) viewer.
-    public static func statusMessage(_ status: SessionStatus) -> Message {
+    /// A session still starting has no status the server takes (it set "pending" itself): nil,
+    /// and the start command's own status follows when it runs or fails.
+    public static func statusMessage(_ status: SessionStatus) -> Message? {
+        if status.state == .starting { return nil }
         let viewer = viewerEndpoint(status)
         let state: String = switch status.state {
-        case .starting, .running: "running"
+        case .starting, .running: "running"  // .starting is handled above
         case .hibernated: "hibernated"
         case .failed: "failed"
         case .terminated: "terminated"
         }
-        let ready = status.state == .running && viewer?.url != nil && (viewer?.port ?? 0) > 0
+        let ready = status.state == .running && !(viewer?.url ?? "").isEmpty && (viewer?.port ?? 0) > 0
         return AgentMessage.status(sessionId: status.sessionId, state: state, vncReady: ready,
                                    vncPort: ready ? viewer?.port ?? 0 : 0,
                                    platformMetadata: platformMetadata(status))

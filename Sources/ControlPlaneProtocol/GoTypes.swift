@@ -51,7 +51,9 @@ public enum GoTypes {
             return nil
         case (.object(let fields), .object(let members)):
             for (name, fieldKind) in fields.sorted(by: { $0.key < $1.key }) {
-                if let member = members[name], let problem = mismatch(member, fieldKind, path: "\(path).\(name)") {
+                // Go fills a field from the exact key, else from a key equal but for case.
+                let member = members[name] ?? members.first { $0.key.lowercased() == name.lowercased() }?.value
+                if let member, let problem = mismatch(member, fieldKind, path: "\(path).\(name)") {
                     return problem
                 }
             }

@@ -12,6 +12,7 @@ public enum RFC3339 {
     }
 
     public static func format(seconds: Int64, nanoseconds: Int = 0) -> String {
+        let nanoseconds = min(max(nanoseconds, 0), 999_999_999)
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
@@ -26,8 +27,8 @@ public enum RFC3339 {
     }
 
     /// Seconds since the epoch (with the fraction) of a valid RFC 3339 date-time, else nil.
-    /// Accepts what Go's time.RFC3339 parser accepts: fractional seconds of any length, 'Z' or
-    /// a ±hh:mm offset.
+    /// Accepts what Go's time.Time JSON decoding accepts: fractional seconds of any length,
+    /// uppercase 'T', and 'Z' or a ±hh:mm offset (Go refuses lowercase 't' and 'z').
     public static func parse(_ text: String) -> Double? {
         let b = Array(text.utf8)
         func digits(_ at: Int, _ count: Int) -> Int? {
@@ -40,7 +41,7 @@ public enum RFC3339 {
             return value
         }
         guard b.count >= 20, let year = digits(0, 4), b[4] == 0x2D, let month = digits(5, 2), b[7] == 0x2D,
-              let day = digits(8, 2), b[10] == 0x54 || b[10] == 0x74, let hour = digits(11, 2), b[13] == 0x3A,
+              let day = digits(8, 2), b[10] == 0x54, let hour = digits(11, 2), b[13] == 0x3A,
               let minute = digits(14, 2), b[16] == 0x3A, let second = digits(17, 2) else { return nil }
         guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60 else { return nil }
         var index = 19
@@ -58,7 +59,7 @@ public enum RFC3339 {
         }
         guard index < b.count else { return nil }
         var offset = 0
-        if b[index] == 0x5A || b[index] == 0x7A {
+        if b[index] == 0x5A {
             index += 1
         } else if b[index] == 0x2B || b[index] == 0x2D {
             guard let offsetHours = digits(index + 1, 2), index + 3 < b.count, b[index + 3] == 0x3A,

@@ -19,8 +19,8 @@ public enum Registration {
     public enum Outcome: Sendable, Equatable {
         /// 200: approved; connect now. Carries a new API key if the server issued one.
         case approved(newAPIKey: String?)
-        /// 202: known but not yet approved; ask again later.
-        case pending(message: String)
+        /// 202: known but not yet approved; ask again later. May carry a key to keep.
+        case pending(message: String, newAPIKey: String?)
         /// 403: an administrator rejected this agent. Stop.
         case rejected(message: String)
         /// 401: the key is wrong or missing. Stop: retrying cannot fix it.
@@ -37,20 +37,27 @@ public enum Registration {
         let message = json?["message"]?.stringValue ?? json?["error"]?.stringValue
         let apiKey = json?["apiKey"]?.stringValue ?? json?["agent"]?["apiKey"]?.stringValue
         switch status {
-        case 200, 201:
-            if json?["approvalStatus"]?.stringValue == "pending" {
-                return .pending(message: message ?? "waiting for an administrator to approve this agent")
+        case 200, 201, 202:
+            let key = apiKey.flatMap { $0.isEmpty ? nil : $0 }
+            switch json?["approvalStatus"]?.stringValue {
+            case "pending"?:
+                return .pending(message: message ?? "waiting for an administrator to approve this agent", newAPIKey: key)
+            case "rejected"?:
+                return .rejected(message: message ?? "an administrator rejected this agent")
+            default:
+                if status == 202 {
+                    return .pending(message: message ?? "waiting for an administrator to approve this agent", newAPIKey: key)
+                }
+                return .approved(newAPIKey: key)
             }
-            return .approved(newAPIKey: apiKey.flatMap { $0.isEmpty ? nil : $0 })
-        case 202:
-            return .pending(message: message ?? "waiting for an administrator to approve this agent")
         case 401:
             return .unauthorized(message: message ?? "the Control Plane refused the API key (401)")
         case 403:
             return .rejected(message: message ?? "an administrator rejected this agent (403)")
         case 429:
+            // Honour the server's pause, within reason (an hour at most).
             let seconds = json?["retryAfter"]?.numberValue ?? 60
-            return .rateLimited(retryAfterSeconds: max(1, seconds))
+            return .rateLimited(retryAfterSeconds: min(3600, max(1, seconds)))
         default:
             let detail = message.map { ": \($0)" } ?? ""
             return .retry(reason: "registration answered HTTP \(status)\(detail)")

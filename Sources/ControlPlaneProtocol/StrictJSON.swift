@@ -123,7 +123,8 @@ public enum StrictJSON {
             }
             let text = String(decoding: bytes[start..<index], as: UTF8.self)
             if isInteger, let value = Int64(text) { return .int(value) }
-            guard let value = Double(text) else { throw error("invalid number") }
+            // Go refuses numbers a float64 cannot hold; so do we (no infinities).
+            guard let value = Double(text), value.isFinite else { throw error("number out of range") }
             return .double(value)
         }
 

@@ -100,7 +100,8 @@ public final class AgentLink: Service, Sendable {
             case .approved(let newKey):
                 if let newKey { try adopt(newKey) }
                 backoff = try await connectOnce(backoff, tls)
-            case .pending(let message):
+            case .pending(let message, let newKey):
+                if let newKey { try adopt(newKey) }
                 set(.pendingApproval)
                 logger.notice("registration pending: \(message); asking again in \(configuration.pendingRetryInterval)")
                 try await Task.sleep(for: configuration.pendingRetryInterval)

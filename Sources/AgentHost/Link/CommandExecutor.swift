@@ -111,13 +111,13 @@ actor CommandExecutor {
             var resultObject: [String: JSONValue] = ["sessionId": .string(sessionID), "state": .string(status.state.rawValue)]
             if let url = CommandTranslation.viewerEndpoint(status)?.url { resultObject["url"] = .string(url) }
             return [CommandTranslation.statusMessage(status),
-                    AgentMessage.complete(commandId: command.commandId, result: resultObject)]
+                    AgentMessage.complete(commandId: command.commandId, result: resultObject)].compactMap { $0 }
         case .failure(let error):
             logger.warning("\(command.action) \(sessionID) failed: \(error)")
             var replies: [Message] = []
             if let truth = await trueState(of: sessionID, after: command.action, error: error) {
                 cache.update(truth)
-                replies.append(CommandTranslation.statusMessage(truth))
+                if let message = CommandTranslation.statusMessage(truth) { replies.append(message) }
             }
             replies.append(AgentMessage.failed(commandId: command.commandId, error: explain(command.action, sessionID, error)))
             return replies

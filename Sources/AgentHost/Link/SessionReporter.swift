@@ -16,7 +16,9 @@ struct SessionReporter: Sendable {
         do {
             let sessions = try await driver.sessions()
             cache.replaceAll(sessions)
-            for status in sessions { outbox.send(CommandTranslation.statusMessage(status)) }
+            for status in sessions {
+                if let message = CommandTranslation.statusMessage(status) { outbox.send(message) }
+            }
             logger.info("reported \(sessions.count) session(s) to the Control Plane (\(reason))")
         } catch {
             logger.warning("could not list sessions from the driver: \(error)")
@@ -31,6 +33,6 @@ struct SessionReporter: Sendable {
     /// A change the driver observed by itself (a container died).
     func changed(_ status: SessionStatus) {
         cache.update(status)
-        outbox.send(CommandTranslation.statusMessage(status))
+        if let message = CommandTranslation.statusMessage(status) { outbox.send(message) }
     }
 }
