@@ -1,1 +1,0 @@
-// The dev control plane: see DevControlPlane.swift.
