@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         // The contract: one C header, nothing else.
@@ -49,7 +51,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -63,11 +67,18 @@ let package = Package(
                 "ControlPlaneProtocol", "DriverModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/DevControlPlane"
         ),
@@ -76,6 +87,9 @@ let package = Package(
             dependencies: [
                 "AgentHost", "DriverModel", "ControlPlaneProtocol", "DevControlPlane",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/AgentCLI"
@@ -95,6 +109,16 @@ let package = Package(
         // Benchmarks are executables that print figures; they are not tests.
         .executableTarget(name: "ABIBench", dependencies: ["AgentHost", "DriverModel"],
                           path: "Benchmarks/ABIBench"),
+        .executableTarget(
+            name: "LinkBench",
+            dependencies: [
+                "AgentHost", "DevControlPlane", "ControlPlaneProtocol", "DriverModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "WSClient", package: "swift-websocket"),
+            ],
+            path: "Benchmarks/LinkBench"),
 
         .testTarget(
             name: "ControlPlaneProtocolTests",
@@ -103,8 +127,22 @@ let package = Package(
         ),
         .testTarget(
             name: "LinkTests",
-            dependencies: ["AgentHost", "DevControlPlane", "ControlPlaneProtocol", "DriverModel"],
+            dependencies: ["AgentHost", "DevControlPlane", "ControlPlaneProtocol", "DriverModel",
+                           .product(name: "Logging", package: "swift-log")],
             path: "Tests/LinkTests"
+        ),
+        .testTarget(
+            name: "DevControlPlaneTests",
+            dependencies: [
+                "DevControlPlane", "ControlPlaneProtocol", "DriverModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/DevControlPlaneTests"
         ),
         .testTarget(
             name: "AgentHostTests",

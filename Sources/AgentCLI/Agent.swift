@@ -18,7 +18,7 @@ struct Agent: AsyncParsableCommand {
               agent driver-check --driver mock
               agent driver-check --driver ./libmydriver.so --driver-config '{"endpoint":"..."}'
             """,
-        subcommands: [RunCommand.self, DriverInfoCommand.self, DriverCheckCommand.self],
+        subcommands: [RunCommand.self, DemoCommand.self, DriverInfoCommand.self, DriverCheckCommand.self, DevControlPlaneCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

@@ -13,13 +13,8 @@ struct DriverInfoCommand: AsyncParsableCommand {
     func run() async throws {
         bootstrapLogging(options.logLevel)
         do {
-            let library = try options.loadLibrary()
-            let driver: Driver
-            do {
-                driver = try await Driver.create(library, configuration: try options.configuration())
-            } catch let error as DriverLoadError {
-                throw CLIError(error.message)
-            }
+            let driver = try await options.createDriver()
+            let library = driver.library
             var info = (try? JSONValue(parsing: driver.describeJSON))?.objectValue ?? [:]
             info["file"] = .string(library.path)
             info["abiVersion"] = .string("\(library.abiVersion >> 16).\(library.abiVersion & 0xFFFF)")
@@ -27,7 +22,7 @@ struct DriverInfoCommand: AsyncParsableCommand {
             info["hibernate"] = .string(driver.capabilities.hibernateKind)
             await driver.destroy()
             print(JSONValue.object(info).jsonString())
-        } catch let error as CLIError {
+        } catch {
             error.exit()
         }
     }

@@ -2,6 +2,7 @@ import AgentHost
 import ArgumentParser
 import DriverModel
 import Glibc
+import Logging
 
 /// The options every command that loads a driver shares.
 struct DriverOptions: ParsableArguments {
@@ -31,6 +32,17 @@ struct DriverOptions: ParsableArguments {
             throw CLIError("driver config \(driverConfig.hasPrefix("{") ? "(inline)" : driverConfig): not a JSON object")
         }
         return bytes
+    }
+
+    /// Loads the driver and creates an instance from --driver-config.
+    func createDriver() async throws(CLIError) -> Driver {
+        let library = try loadLibrary()
+        let configuration = try configuration()
+        do {
+            return try await Driver.create(library, configuration: configuration, logger: Logger(label: "streamspace.driver"))
+        } catch {
+            throw CLIError(error.message)
+        }
     }
 
     func loadLibrary() throws(CLIError) -> DriverLibrary {

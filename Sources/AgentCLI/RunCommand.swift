@@ -81,14 +81,7 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "streamspace.agent")
         let environment = ProcessEnvironment.current
         do {
-            let library = try driverOptions.loadLibrary()
-            let driver: Driver
-            do {
-                driver = try await Driver.create(library, configuration: try driverOptions.configuration(),
-                                                 logger: Logger(label: "streamspace.driver"))
-            } catch let error as DriverLoadError {
-                throw CLIError(error.message)
-            }
+            let driver = try await driverOptions.createDriver()
             let configuration = try linkConfiguration(environment: environment, driver: driver)
             let link = AgentLink(configuration: configuration, driver: driver, logger: logger)
             let group = ServiceGroup(configuration: .init(

@@ -39,13 +39,17 @@ struct LinkConnection: Sendable {
             let messages = outbox.attach()
             onConnected()
             defer { outbox.detach() }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await writeLoop(messages, outbound) }
-                group.addTask { try await heartbeatLoop() }
-                group.addTask { await reporter.reportAll(reason: "connected") }
-                // The reader: when the server closes, the connection is over.
-                try await readLoop(inbound)
-                group.cancelAll()
+            // The connection is over when the reader sees the end, or when a write fails (a
+            // socket that died without a close frame: heartbeats find it within one interval).
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask { try await readLoop(inbound); return true }
+                group.addTask { try await writeLoop(messages, outbound); return true }
+                group.addTask { try await heartbeatLoop(); return true }
+                group.addTask { await reporter.reportAll(reason: "connected"); return false }
+                defer { group.cancelAll() }
+                while let connectionEnded = try await group.next() {
+                    if connectionEnded { return }
+                }
             }
         }
         return closeFrame.map { "closed by the Control Plane (\($0.closeCode)\($0.reason.map { ": \($0)" } ?? ""))" }

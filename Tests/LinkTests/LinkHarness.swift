@@ -1,0 +1,129 @@
+import AgentHost
+import ControlPlaneProtocol
+import DevControlPlane
+import DriverModel
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+/// A dev control plane and an agent (with a driver) wired together in this process.
+final class LinkHarness: Sendable {
+    let controlPlane: DevControlPlane
+    let endpoints: DevControlPlaneEndpoints
+    let driver: Driver
+    let link: AgentLink
+    let logs: CapturedLogs
+    private let task: Mutex<Task<Void, any Error>?> = Mutex(nil)
+    let agentID: String
+    let apiKey: String
+
+    /// Starts the control plane; the agent starts with `startAgent()`.
+    init(driverName: String = "mock", driverConfig: String = "{}", agentID: String = "agent-\(UInt32.random(in: 0...UInt32.max))",
+         configure: (inout DevControlPlaneConfiguration) -> Void = { _ in },
+         configureLink: (inout LinkConfiguration) -> Void = { _ in }) async throws {
+        var configuration = DevControlPlaneConfiguration.forTesting()
+        configuration.autoApprove = true
+        configuration.pingInterval = .seconds(2)
+        configure(&configuration)
+        let logs = CapturedLogs()
+        self.logs = logs
+        self.apiKey = configuration.apiKey
+        self.agentID = agentID
+        controlPlane = DevControlPlane(configuration: configuration, logger: logs.logger("dev-control-plane"))
+        endpoints = try await controlPlane.start()
+        let library = try DriverLibrary.load(path: "\(ProcessEnvironment.executableDirectory()!)/lib\(driverName).so")
+        driver = try await Driver.create(library, configuration: Array(driverConfig.utf8), logger: logs.logger("driver"))
+        var link = LinkConfiguration(controlPlaneURL: endpoints.agentURL, agentID: agentID, apiKey: configuration.apiKey,
+                                     platform: driver.description.platform, region: "test",
+                                     capacity: .init(maxSessions: 10, cpu: "4", memory: "8Gi"))
+        link.heartbeatInterval = .seconds(1)
+        link.pingInterval = .seconds(2)
+        link.pendingRetryInterval = .milliseconds(200)
+        link.backoffBase = 0.05
+        link.backoffCap = 0.5
+        link.refreshInterval = .seconds(1)
+        configureLink(&link)
+        self.link = AgentLink(configuration: link, driver: driver, logger: logs.logger("agent"))
+    }
+
+    func startAgent() {
+        let link = self.link
+        task.withLock { $0 = Task { try await link.run() } }
+    }
+
+    /// Waits for the agent's task to end and returns how it ended.
+    func agentOutcome(timeout: Duration = .seconds(20)) async -> Result<Void, any Error>? {
+        guard let task = task.withLock({ $0 }) else { return nil }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if link.state == .stopped { return await task.result }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    func waitUntilConnected(timeout: Duration = .seconds(20)) async throws {
+        let id = agentID
+        try await controlPlane.waitFor("agent \(id) connected", timeout: timeout) { $0.agent(id)?.connected == true }
+    }
+
+    @discardableResult
+    func waitFor(_ what: String, timeout: Duration = .seconds(20),
+                 _ predicate: @escaping @Sendable (DevControlPlaneState) -> Bool) async throws -> DevControlPlaneState {
+        try await controlPlane.waitFor(what, timeout: timeout, predicate)
+    }
+
+    func waitForCommand(_ id: String, _ state: CommandState, timeout: Duration = .seconds(30)) async throws -> CommandRecord {
+        try await waitFor("command \(id) \(state.rawValue)", timeout: timeout) { $0.command(id)?.state == state }.command(id)!
+    }
+
+    /// Stops the agent (sessions stay) and the control plane; removes what the agent started.
+    func shutdown() async {
+        task.withLock { $0 }?.cancel()
+        _ = await agentOutcome(timeout: .seconds(10))
+        // Only this test's sessions: the mock's platform is shared by every test in the process.
+        // (The agent reports every session it finds on that platform; stop only those this
+        // control plane created.)
+        for session in await controlPlane.state.sessions where session.agentId == agentID && session.origin != "agent" {
+            _ = try? await driver.stop(StopRequest(sessionId: session.sessionId))
+        }
+        await driver.destroy()
+        await controlPlane.stop()
+    }
+
+    /// No message the agent sent was dropped for strictness (types, timestamps, framing).
+    func expectNothingRejected(sourceLocation: SourceLocation = #_sourceLocation) async {
+        let rejected = await controlPlane.state.rejected(from: agentID)
+        #expect(rejected.isEmpty, "the control plane dropped: \(rejected.map { "\($0.type ?? "?"): \($0.reason)" })", sourceLocation: sourceLocation)
+    }
+}
+
+/// Every log line of the test, from every logger made here, for assertions (no secret leaks).
+final class CapturedLogs: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    func logger(_ label: String) -> Logger {
+        var logger = Logger(label: label) { _ in CapturingHandler(sink: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
+
+    struct CapturingHandler: LogHandler {
+        let sink: CapturedLogs
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
+                 source: String, file: String, function: String, line: UInt) {
+            let merged = metadata.merging(explicit ?? [:]) { _, new in new }
+            sink.append("\(level) \(message) \(merged)")
+        }
+    }
+}

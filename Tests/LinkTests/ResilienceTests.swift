@@ -1,0 +1,167 @@
+import AgentHost
+import ControlPlaneProtocol
+import DevControlPlane
+import DriverModel
+import Testing
+
+/// The link heals itself: outages, restarts, abrupt closes, the server's fresh-connection race.
+@Suite(.serialized) struct ResilienceTests {
+    @Test func reconnectsAfterAnAbruptCloseAndTheServersFreshConnectionRace() async throws {
+        let harness = try await LinkHarness(configure: { $0.closeFreshConnections = 2 })
+        harness.startAgent()
+        let id = harness.agentID
+        // The first two connections are closed right after opening; the agent keeps trying.
+        try await harness.waitFor("a connection that stays") { ($0.agent(id)?.connections ?? 0) >= 3 && $0.agent(id)?.connected == true }
+        try await harness.controlPlane.disconnect(agentId: id)
+        try await harness.waitFor("reconnected after an abrupt close") { ($0.agent(id)?.connections ?? 0) >= 4 && $0.agent(id)?.connected == true }
+        #expect((await harness.controlPlane.state.agent(id)?.registrations ?? 0) >= 4, "re-registers before each dial")
+        await harness.expectNothingRejected()
+        await harness.shutdown()
+    }
+
+    /// Sessions keep running through an outage; after reconnecting the agent reports the true
+    /// state of every session, including changes made while it was away.
+    @Test func reportsTheTrueStateAfterTheControlPlaneRestarts() async throws {
+        let harness = try await LinkHarness()
+        harness.startAgent()
+        try await harness.waitUntilConnected()
+        let id = harness.agentID
+        let first = try await harness.controlPlane.createSession(SessionRequest(agentId: id, user: "alice", template: "firefox"))
+        let second = try await harness.controlPlane.createSession(SessionRequest(agentId: id, user: "bob", template: "firefox"))
+        _ = try await harness.waitForCommand(first.commandId, .completed)
+        _ = try await harness.waitForCommand(second.commandId, .completed)
+
+        let port = harness.endpoints.agentPort
+        await harness.controlPlane.stop()
+        // While the Control Plane is away: one session hibernated by hand on the platform.
+        _ = try await harness.driver.hibernate(second.sessionId)
+        #expect(try await harness.driver.session(first.sessionId).state == .running, "sessions keep running")
+
+        var configuration = DevControlPlaneConfiguration.forTesting(apiKey: harness.apiKey)
+        configuration.port = port
+        configuration.autoApprove = true
+        let restarted = DevControlPlane(configuration: configuration)
+        _ = try await restarted.start()
+        let state = try await restarted.waitFor("both sessions reported", timeout: .seconds(30)) {
+            $0.session(first.sessionId)?.state == "running" && $0.session(second.sessionId)?.state == "hibernated"
+        }
+        #expect(state.session(first.sessionId)?.viewable == true)
+        #expect(state.rejected(from: id).isEmpty)
+        await restarted.stop()
+        await harness.shutdown()
+    }
+}
+
+@Suite(.serialized) struct CommandHandlingTests {
+    @Test func aRepeatedCommandIDIsNotExecutedTwice() async throws {
+        let harness = try await LinkHarness()
+        harness.startAgent()
+        try await harness.waitUntilConnected()
+        let sessionID = "dup-\(UInt32.random(in: 0...UInt32.max))"
+        let frame = Message(type: "command", payload: .object([
+            "commandId": .string("cmd-dup-\(sessionID)"), "action": .string("start_session"),
+            "payload": .object(["sessionId": .string(sessionID), "user": .string("alice"), "template": .string("t"),
+                                "templateManifest": .object(["spec": .object(["baseImage": .string("busybox:latest")])])]),
+        ])).encoded()
+        try await harness.controlPlane.sendRaw(frame: frame, to: harness.agentID)
+        try await harness.waitFor("started") { $0.session(sessionID)?.state == "running" }
+        // Gone from the platform by hand; the same command id again must not start it anew.
+        _ = try await harness.driver.stop(StopRequest(sessionId: sessionID))
+        try await harness.controlPlane.sendRaw(frame: frame, to: harness.agentID)
+        try await harness.waitFor("the repeated answer") { _ in harness.logs.all.contains { $0.contains("was already done") } }
+        await #expect(throws: DriverError.self) { try await harness.driver.session(sessionID) }
+        await harness.shutdown()
+    }
+
+    @Test func aStartForAnExistingSessionReportsIt() async throws {
+        let harness = try await LinkHarness()
+        harness.startAgent()
+        try await harness.waitUntilConnected()
+        let created = try await harness.controlPlane.createSession(SessionRequest(agentId: harness.agentID, user: "alice", template: "firefox"))
+        _ = try await harness.waitForCommand(created.commandId, .completed)
+        // The server retries under a new command id: same session, reported as running.
+        let again = try await harness.controlPlane.send(action: "start_session", payload: .object([
+            "sessionId": .string(created.sessionId), "user": .string("alice"), "template": .string("firefox"),
+            "templateManifest": .object(["spec": .object(["baseImage": .string("busybox:latest"),
+                                                           "ports": .array([.object(["name": .string("vnc"), "containerPort": .int(3000)])])])]),
+        ]), to: harness.agentID)
+        let record = try await harness.waitForCommand(again, .completed)
+        #expect(record.result?["state"] == .string("running"))
+        #expect(try await harness.driver.sessions().filter { $0.sessionId == created.sessionId }.count == 1)
+        // A stop for a session that is already gone reports terminated.
+        _ = try await harness.driver.stop(StopRequest(sessionId: created.sessionId))
+        let stop = try await harness.controlPlane.deleteSession(created.sessionId)
+        _ = try await harness.waitForCommand(stop, .completed)
+        #expect(await harness.controlPlane.state.session(created.sessionId)?.state == "terminated")
+        await harness.shutdown()
+    }
+
+    @Test func unknownActionsMalformedPayloadsAndGarbageNeverCrashTheAgent() async throws {
+        let harness = try await LinkHarness()
+        harness.startAgent()
+        try await harness.waitUntilConnected()
+        let id = harness.agentID
+        let unknown = try await harness.controlPlane.send(action: "reboot_host", payload: .object([:]), to: id)
+        let unknownRecord = try await harness.waitForCommand(unknown, .failed)
+        #expect(unknownRecord.error?.contains("unknown action \"reboot_host\"") == true)
+
+        let noImage = try await harness.controlPlane.send(action: "start_session", payload: .object([
+            "sessionId": .string("alice-broken-00000001"), "user": .string("alice"), "template": .string("broken"),
+        ]), to: id)
+        let noImageRecord = try await harness.waitForCommand(noImage, .failed)
+        #expect(noImageRecord.error?.contains("spec.baseImage") == true)
+        try await harness.waitFor("a failed status for it") { $0.session("alice-broken-00000001")?.state == "failed" }
+
+        let badID = try await harness.controlPlane.send(action: "stop_session", payload: .object(["sessionId": .string("../../etc")]), to: id)
+        #expect(try await harness.waitForCommand(badID, .failed).error?.contains("session id") == true)
+
+        try await harness.controlPlane.sendRaw(frame: "{not json at all", to: id)
+        try await harness.controlPlane.sendRaw(frame: #"{"type":"command","payload":{"action":"start_session"}}"#, to: id)
+        // Still connected and working.
+        let created = try await harness.controlPlane.createSession(SessionRequest(agentId: id, user: "carol", template: "firefox"))
+        _ = try await harness.waitForCommand(created.commandId, .completed)
+        #expect(await harness.controlPlane.state.agent(id)?.connections == 1)
+        await harness.expectNothingRejected()
+        await harness.shutdown()
+    }
+
+    @Test func batchedCommandsAreAllHandled() async throws {
+        let harness = try await LinkHarness(configure: {
+            $0.batchOutgoing = true
+            $0.batchWindow = .milliseconds(50)
+        })
+        harness.startAgent()
+        try await harness.waitUntilConnected()
+        let sessions = (0..<5).map { "batch-\($0)-\(UInt16.random(in: 0...UInt16.max))" }
+        let commands = sessions.map { session in
+            OutgoingCommand(action: "start_session", payload: .object([
+                "sessionId": .string(session), "user": .string("u"), "template": .string("t"),
+                "templateManifest": .object(["spec": .object(["baseImage": .string("busybox:latest")])]),
+            ]))
+        }
+        let ids = try await harness.controlPlane.send(commands: commands, to: harness.agentID)
+        for id in ids { _ = try await harness.waitForCommand(id, .completed) }
+        await harness.shutdown()
+    }
+
+    /// A two-second start must not hold back heartbeats (one a second here).
+    @Test func aSlowDriverOperationDoesNotDelayHeartbeats() async throws {
+        let harness = try await LinkHarness(driverConfig: #"{"startDelayMs": 4000}"#)
+        harness.startAgent()
+        try await harness.waitUntilConnected()
+        let id = harness.agentID
+        let created = try await harness.controlPlane.createSession(SessionRequest(agentId: id, user: "slow", template: "firefox"))
+        try await harness.waitFor("acked") { $0.command(created.commandId)?.state == .acked }
+        let before = await harness.controlPlane.state.agent(id)?.heartbeats ?? 0
+        try await Task.sleep(for: .milliseconds(2500))
+        let during = await harness.controlPlane.state
+        #expect(during.command(created.commandId)?.state == .acked, "the start is still running")
+        #expect((during.agent(id)?.heartbeats ?? 0) >= before + 2, "heartbeats kept coming during the slow start")
+        do {
+            _ = try await harness.waitForCommand(created.commandId, .completed)
+        } catch {
+            Issue.record("\(error): \(harness.logs.all.filter { !$0.hasPrefix("trace") && !$0.contains("heartbeat") }.suffix(25))")
+        }
+        await harness.shutdown()
+    }
+}
