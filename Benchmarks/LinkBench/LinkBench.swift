@@ -1,0 +1,102 @@
+import AgentHost
+import ControlPlaneProtocol
+import DevControlPlane
+import DriverModel
+import Foundation
+import Logging
+
+/// The Control Plane link's figures, printed (nothing asserted):
+///   1. command round trip (send → `complete`) through agent + mock driver over loopback wss,
+///      next to a raw WebSocket echo of the same messages in the same run;
+///   2. idle agent RSS and CPU with one driver loaded;
+///   3. process start → connected.
+///
+///     swift build -c release && .build/release/LinkBench
+@main
+struct LinkBench {
+    static func main() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .error
+            return handler
+        }
+        let buildDirectory = ProcessEnvironment.executableDirectory()!
+        print("Control Plane link benchmark (\(buildDirectory.hasSuffix("release") ? "release" : "debug") build)")
+        let pki = try Certificates()
+
+        let echo = try await EchoServer.start(certificate: pki.certificate, key: pki.key)
+        let agent = try await AgentUnderTest.start(buildDirectory: buildDirectory, pki: pki)
+
+        let sequential = 2000, concurrent = 64, concurrentRounds = 40
+        let sample = agent.commandMessage(sessionIndex: 0)
+        let echoSequential = try await echo.roundTrips(sample, count: sequential, caFile: pki.certificate)
+        let agentSequential = try await agent.roundTrips(count: sequential)
+        let echoParallel = try await echo.throughput(sample, inFlight: concurrent, rounds: concurrentRounds, caFile: pki.certificate)
+        let agentParallel = try await agent.throughput(inFlight: concurrent, rounds: concurrentRounds)
+
+        print("\n1. Command round trip, \(sample.utf8.count)-byte command, loopback wss")
+        print(Report.row("raw WebSocket echo, one at a time", echoSequential))
+        print(Report.row("agent + mock (ack, status, complete), one at a time", agentSequential))
+        print("   throughput, \(concurrent) in flight:")
+        print("     raw echo:     \(Report.rate(echoParallel)) msg/s")
+        print("     agent + mock: \(Report.rate(agentParallel)) commands/s  = \(Report.ratio(agentParallel, echoParallel))× the echo (goal ≥ 0.5×)")
+        print("   p99 ratio, one at a time: \(Report.ratio(agentSequential.p99, echoSequential.p99))× the echo (goal ≤ 2×)")
+        await agent.stop()
+        await echo.stop()
+
+        let process = try await AgentProcess.measure(buildDirectory: buildDirectory)
+        print("\n2. Idle agent process (mock driver loaded, connected, \(process.idleSeconds) s)")
+        print("   RSS \(process.rssMiB) MiB (goal ≤ 15 MB); CPU \(process.cpuPercent) % of one core (goal ≤ 0.1 %)")
+        print("\n3. Process start → connected (control plane already up), \(process.startTimes.count) runs")
+        print("   median \(process.startMedianMs) ms, best \(process.startBestMs) ms (goal ≤ 100 ms)")
+    }
+}
+
+/// Latency samples in microseconds.
+struct Latencies {
+    var microseconds: [Double]
+    var p50: Double { percentile(0.50) }
+    var p99: Double { percentile(0.99) }
+    var perSecond: Double { Double(microseconds.count) / (microseconds.reduce(0, +) / 1e6) }
+
+    func percentile(_ q: Double) -> Double {
+        let sorted = microseconds.sorted()
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]
+    }
+}
+
+enum Report {
+    static func row(_ label: String, _ latencies: Latencies) -> String {
+        "   " + label.padding(toLength: 56, withPad: " ", startingAt: 0)
+            + "p50 \(format(latencies.p50)) µs  p99 \(format(latencies.p99)) µs  (\(rate(latencies.perSecond))/s)"
+    }
+
+    static func format(_ value: Double) -> String { String(Int(value.rounded())) }
+    static func rate(_ value: Double) -> String { String(Int(value.rounded())) }
+    static func ratio(_ a: Double, _ b: Double) -> String { String(format: "%.2f", a / b) }
+}
+
+func microseconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
+}
+
+/// A CA-less self-signed certificate for localhost, made with openssl.
+struct Certificates {
+    let directory: String
+    var certificate: String { directory + "/cert.pem" }
+    var key: String { directory + "/key.pem" }
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "linkbench-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                             "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                             "-keyout", key, "-out", certificate]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+    }
+}
