@@ -34,6 +34,9 @@ public struct DevControlPlaneConfiguration: Sendable {
     /// frame. Zero (the real server) batches only what is already queued; tests set a few
     /// milliseconds to force batching.
     public var batchWindow: Duration
+    /// Split each outgoing text frame into fragments of at most this many bytes (a text frame
+    /// and continuation frames), to prove agents reassemble them. Nil: whole frames.
+    public var fragmentBytes: Int? = nil
     /// Messages that may wait for the writer per connection (the real server's send buffer);
     /// more and the connection is closed, as the real server drops an agent that does not
     /// keep up. 0: no limit.

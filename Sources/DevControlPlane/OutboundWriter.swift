@@ -24,7 +24,9 @@ struct OutboundWriter {
                 for frame in Self.frames(items, batch: configuration.batchOutgoing, maxBytes: Message.maxFrameBytes) {
                     switch frame {
                     case .frame(let frame):
-                        try await outbound.write(frame)
+                        for piece in Self.fragments(frame, maxBytes: configuration.fragmentBytes) {
+                            try await outbound.write(piece)
+                        }
                     case .close(let code, let reason):
                         logger.trace("sending close frame", metadata: ["agent": "\(connection.agentId)", "connection": "\(connection.serial)"])
                         var data = ByteBuffer()
@@ -91,6 +93,18 @@ struct OutboundWriter {
         }
         flush()
         return planned
+    }
+
+    /// A text frame as a text fragment and continuation fragments of at most `maxBytes`.
+    static func fragments(_ frame: WebSocketFrame, maxBytes: Int?) -> [WebSocketFrame] {
+        guard let maxBytes, maxBytes > 0, frame.opcode == .text, frame.data.readableBytes > maxBytes else { return [frame] }
+        var data = frame.data
+        var pieces: [WebSocketFrame] = []
+        while data.readableBytes > 0 {
+            let chunk = data.readSlice(length: min(maxBytes, data.readableBytes))!
+            pieces.append(WebSocketFrame(fin: data.readableBytes == 0, opcode: pieces.isEmpty ? .text : .continuation, data: chunk))
+        }
+        return pieces
     }
 
     private static func text(_ string: String) -> WebSocketFrame {

@@ -2,6 +2,7 @@ import AgentHost
 import ControlPlaneProtocol
 import DevControlPlane
 import DriverModel
+import Foundation
 import Testing
 
 /// The link heals itself: outages, restarts, abrupt closes, the server's fresh-connection race.
@@ -141,6 +142,57 @@ import Testing
         }
         let ids = try await harness.controlPlane.send(commands: commands, to: harness.agentID)
         for id in ids { _ = try await harness.waitForCommand(id, .completed) }
+        await harness.shutdown()
+    }
+
+    /// Frames split into a text fragment and continuation fragments (7 bytes each here) are
+    /// reassembled; combined with batching, several commands arrive in one fragmented frame.
+    @Test func fragmentedAndBatchedFramesAreReassembled() async throws {
+        let harness = try await LinkHarness(configure: {
+            $0.fragmentBytes = 7
+            $0.batchOutgoing = true
+            $0.batchWindow = .milliseconds(50)
+        })
+        harness.startAgent()
+        try await harness.waitUntilConnected()
+        let created = try await harness.controlPlane.createSession(SessionRequest(agentId: harness.agentID, user: "frag", template: "firefox"))
+        _ = try await harness.waitForCommand(created.commandId, .completed)
+        let ids = try await harness.controlPlane.send(commands: [
+            OutgoingCommand(action: "hibernate_session", payload: .object(["sessionId": .string(created.sessionId)])),
+            OutgoingCommand(action: "wake_session", payload: .object(["sessionId": .string(created.sessionId)])),
+        ], to: harness.agentID)
+        for id in ids { _ = try await harness.waitForCommand(id, .completed) }
+        #expect(await harness.controlPlane.state.session(created.sessionId)?.state == "running")
+        await harness.shutdown()
+    }
+
+    /// The heartbeat's activeSessions is the real count, and the capacity the configured one.
+    @Test func heartbeatsCarryTheRealSessionCount() async throws {
+        let harness = try await LinkHarness()
+        harness.startAgent()
+        try await harness.waitUntilConnected()
+        let id = harness.agentID
+        let created = try await harness.controlPlane.createSession(SessionRequest(agentId: id, user: "count", template: "firefox"))
+        _ = try await harness.waitForCommand(created.commandId, .completed)
+        let state = try await harness.waitFor("a heartbeat counting it") { ($0.agent(id)?.activeSessions ?? 0) >= 1 }
+        #expect(state.agent(id)?.heartbeatCapacity?["maxSessions"] == .int(10))
+        #expect(state.agent(id)?.heartbeatCapacity?["memory"] == .string("8Gi"))
+        await harness.shutdown()
+    }
+
+    /// An API key the server issues is kept (mode 0600) and used from then on.
+    @Test func anIssuedAPIKeyIsKeptAndUsed() async throws {
+        let stateDirectory = NSTemporaryDirectory() + "agent-state-\(UInt32.random(in: 0...UInt32.max))"
+        let harness = try await LinkHarness(configure: { $0.issueAgentKeys = true },
+                                            configureLink: { $0.stateDirectory = stateDirectory })
+        harness.startAgent()
+        try await harness.waitUntilConnected()
+        let stored = try String(contentsOfFile: stateDirectory + "/api-key", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(AgentIdentity.apiKeyProblem(stored) == nil && stored != harness.apiKey)
+        let attributes = try FileManager.default.attributesOfItem(atPath: stateDirectory + "/api-key")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(!harness.logs.all.contains { $0.contains(stored) }, "the issued key is never logged")
         await harness.shutdown()
     }
 
