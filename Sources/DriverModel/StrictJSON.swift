@@ -1,6 +1,5 @@
-import DriverModel
-
-/// A JSON reader as strict as Go's `encoding/json`, which the real Control Plane uses: one value
+/// The project's JSON reader, as strict as Go's `encoding/json`, which the real Control Plane
+/// uses (and fast: no Foundation on the way): one value
 /// per document (anything after it but white space is an error), integers kept apart from
 /// numbers with a fraction or exponent (Go will not put `1.0` in an `int`), valid UTF-8 only.
 /// Foundation's decoder cannot tell `1` from `1.0`, hence this small parser.
