@@ -8,7 +8,7 @@ import Logging
 /// - Work runs in its own task, never on the connection's reader: a two-minute start delays
 ///   neither pongs nor heartbeats.
 /// - At most one operation per session at a time (in arrival order); sessions run in parallel.
-/// - A command id seen before is not executed again: its answer is repeated if known.
+/// - A command id seen before is not executed again: its verdict is repeated if known.
 /// - Every command ends with a `status` (the session's true state, when it can be known) and
 ///   then `complete` or `failed` with a message a person can act on.
 actor CommandExecutor {
@@ -73,7 +73,9 @@ actor CommandExecutor {
 
     private func finish(_ command: Command, _ replies: [Message]) {
         replies.forEach(outbox.send)
-        recent.finish(command.commandId, replies: replies)
+        // A repeat gets the verdict again, not the status: that may be stale by then (the
+        // session's true state is reported on reconnect and on every change).
+        recent.finish(command.commandId, replies: replies.filter { $0.type != "status" })
     }
 
     /// The session's chain is done unless a later operation joined it meanwhile.
