@@ -73,6 +73,46 @@ struct AgentUnderTest: Sendable {
         return Double(inFlight * rounds) / (microseconds(since: start) / 1e6)
     }
 
+    /// The same agent path measured through a lean Control Plane instead of the dev one.
+    static func measureLean(buildDirectory: String, pki: Certificates, sequential: Int, inFlight: Int, rounds: Int) async throws -> (Latencies, Double) {
+        let server = try await LeanControlPlane.start(certificate: pki.certificate, key: pki.key)
+        var quiet = Logger(label: "lean")
+        quiet.logLevel = .error
+        let driver = try await Driver.create(try DriverLibrary.load(path: buildDirectory + "/libmock.so"), logger: quiet)
+        var link = LinkConfiguration(controlPlaneURL: "wss://localhost:\(server.port)", agentID: "lean-agent",
+                                     apiKey: String(repeating: "a", count: 64), platform: "docker", region: "bench",
+                                     capacity: .init(maxSessions: 1000, cpu: "2", memory: "8Gi"))
+        link.tls.caFile = pki.certificate
+        let agentLink = AgentLink(configuration: link, driver: driver, logger: quiet)
+        let task = Task { try await agentLink.run() }
+        while !server.isConnected { try await Task.sleep(for: .milliseconds(5)) }
+        for index in 0..<sessions {
+            _ = try await driver.start(SessionSpec(id: "lean-\(index)", user: "bench",
+                                                   template: .init(image: "busybox", ports: [.init(name: "vnc", port: 3000)])))
+        }
+        var serial = 0
+        func command(_ index: Int) -> Command {
+            serial += 1
+            return Command(commandId: "cmd-\(serial)", action: "wake_session",
+                           payload: .object(["sessionId": .string("lean-\(index % sessions)")]))
+        }
+        var samples: [Double] = []
+        for index in 0..<sequential {
+            let start = ContinuousClock.now
+            try await server.run([command(index)])
+            samples.append(microseconds(since: start))
+        }
+        let start = ContinuousClock.now
+        for _ in 0..<rounds { try await server.run((0..<inFlight).map { command($0) }) }
+        let throughput = Double(inFlight * rounds) / (microseconds(since: start) / 1e6)
+        task.cancel()
+        _ = await task.result
+        for index in 0..<sessions { _ = try? await driver.stop(StopRequest(sessionId: "lean-\(index)")) }
+        await driver.destroy()
+        await server.stop()
+        return (Latencies(microseconds: samples), throughput)
+    }
+
     func stop() async {
         task.cancel()
         _ = await task.result

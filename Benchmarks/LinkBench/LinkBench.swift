@@ -42,6 +42,11 @@ struct LinkBench {
         print("     agent + mock: \(Report.rate(agentParallel)) commands/s  = \(Report.ratio(agentParallel, echoParallel))× the echo (goal ≥ 0.5×)")
         print("   p99 ratio, one at a time: \(Report.ratio(agentSequential.p99, echoSequential.p99))× the echo (goal ≤ 2×)")
         await agent.stop()
+        let (leanSequential, leanParallel) = try await AgentUnderTest.measureLean(
+            buildDirectory: buildDirectory, pki: pki, sequential: sequential, inFlight: concurrent, rounds: concurrentRounds)
+        print("   the same agent through a lean Control Plane (parses nothing, like the echo server):")
+        print(Report.row("agent + mock, one at a time", leanSequential))
+        print("     throughput: \(Report.rate(leanParallel)) commands/s = \(Report.ratio(leanParallel, echoParallel))× the echo; p99 \(Report.ratio(leanSequential.p99, echoSequential.p99))× the echo")
         await echo.stop()
 
         let process = try await AgentProcess.measure(buildDirectory: buildDirectory)

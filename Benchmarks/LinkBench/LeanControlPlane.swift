@@ -1,0 +1,116 @@
+import ControlPlaneProtocol
+import DriverModel
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOSSL
+import Synchronization
+import WSClient
+
+/// A Control Plane as lean as the echo server: it approves any registration, sends commands
+/// and notices `complete` by a substring, parsing nothing. Measuring through it isolates the
+/// agent's cost from the dev control plane's strict bookkeeping.
+final class LeanControlPlane: Sendable {
+    let port: Int
+    private let task: Task<Void, any Error>
+    private let state: State
+
+    final class State: Sendable {
+        let outbound = Mutex<WebSocketOutboundWriter?>(nil)
+        /// A command's completion, whichever comes first: the `complete` or the wait for it.
+        enum Slot { case waiting(CheckedContinuation<Void, Never>), done }
+        let slots = Mutex<[String: Slot]>([:])
+
+        func completed(_ id: String) {
+            let waiter: CheckedContinuation<Void, Never>? = slots.withLock { slots in
+                if case .waiting(let continuation)? = slots[id] {
+                    slots[id] = nil
+                    return continuation
+                }
+                slots[id] = .done
+                return nil
+            }
+            waiter?.resume()
+        }
+
+        func wait(_ id: String) async {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let done = slots.withLock { slots -> Bool in
+                    if case .done? = slots[id] {
+                        slots[id] = nil
+                        return true
+                    }
+                    slots[id] = .waiting(continuation)
+                    return false
+                }
+                if done { continuation.resume() }
+            }
+        }
+        let connected = Mutex<Bool>(false)
+    }
+
+    private init(port: Int, task: Task<Void, any Error>, state: State) {
+        self.port = port
+        self.task = task
+        self.state = state
+    }
+
+    static func start(certificate: String, key: String) async throws -> LeanControlPlane {
+        let state = State()
+        let router = Router()
+        router.post(RouterPath(stringLiteral: Registration.path)) { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(string: #"{"approvalStatus":"approved"}"#)))
+        }
+        let wsRouter = Router(context: BasicWebSocketRequestContext.self)
+        wsRouter.ws(RouterPath(stringLiteral: Registration.connectPath)) { inbound, outbound, _ in
+            state.outbound.withLock { $0 = outbound }
+            state.connected.withLock { $0 = true }
+            for try await message in inbound.messages(maxSize: 1 << 20) {
+                guard case .text(let text) = message else { continue }
+                // A complete names its command: {"payload":{"commandId":"…",…},"type":"complete"}
+                guard text.contains(#""type":"complete""#),
+                      let range = text.range(of: #""commandId":""#) else { continue }
+                let rest = text[range.upperBound...]
+                guard let end = rest.firstIndex(of: "\"") else { continue }
+                let id = String(rest[..<end])
+                state.completed(id)
+            }
+        }
+        let tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "lean-control-plane")
+        logger.logLevel = .critical
+        let app = Application(
+            router: router,
+            server: try .tls(.http1WebSocketUpgrade(webSocketRouter: wsRouter), tlsConfiguration: tls),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        let task = Task { try await app.runService() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        return LeanControlPlane(port: port, task: task, state: state)
+    }
+
+    var isConnected: Bool { state.connected.withLock { $0 } }
+
+    /// Sends the commands (one frame each) and returns when every one has its `complete`.
+    func run(_ commands: [Command]) async throws {
+        guard let outbound = state.outbound.withLock({ $0 }) else { throw CancellationError() }
+        for command in commands {
+            try await outbound.write(.text(Message(type: "command", payload: command.json).encoded()))
+        }
+        for command in commands { await state.wait(command.commandId) }
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+}
