@@ -20,21 +20,7 @@ struct EchoServer: Sendable {
                 if case .text(let text) = message { try await outbound.write(.text(text)) }
             }
         }
-        let tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "echo")
-        logger.logLevel = .error
-        let app = Application(
-            router: Router(),
-            server: try .tls(.http1WebSocketUpgrade(webSocketRouter: router), tlsConfiguration: tls),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
-            logger: logger)
-        let task = Task { try await app.runService() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
+        let (port, task) = try await startTLSServer(router: Router(), webSocketRouter: router, certificate: certificate, key: key)
         return EchoServer(port: port, task: task)
     }
 
@@ -92,4 +78,26 @@ final class SampleBox: @unchecked Sendable {
     private var storage: [Double] = []
     func append(_ value: Double) { lock.withLock { storage.append(value) } }
     var values: [Double] { lock.withLock { storage } }
+}
+
+/// Runs a Hummingbird application with WebSocket upgrade over TLS on an ephemeral loopback
+/// port; returns the port and the task running it.
+func startTLSServer(router: Router<BasicRequestContext>, webSocketRouter: Router<BasicWebSocketRequestContext>,
+                    certificate: String, key: String) async throws -> (Int, Task<Void, any Error>) {
+    let tls = TLSConfiguration.makeServerConfiguration(
+        certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+        privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+    let (ports, continuation) = AsyncStream<Int>.makeStream()
+    var logger = Logger(label: "bench-server")
+    logger.logLevel = .critical
+    let app = Application(
+        router: router,
+        server: try .tls(.http1WebSocketUpgrade(webSocketRouter: webSocketRouter), tlsConfiguration: tls),
+        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+        logger: logger)
+    let task = Task { try await app.runService() }
+    var iterator = ports.makeAsyncIterator()
+    guard let port = await iterator.next() else { throw CancellationError() }
+    return (port, task)
 }

@@ -80,21 +80,7 @@ final class LeanControlPlane: Sendable {
                 state.completed(id)
             }
         }
-        let tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "lean-control-plane")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router,
-            server: try .tls(.http1WebSocketUpgrade(webSocketRouter: wsRouter), tlsConfiguration: tls),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
-            logger: logger)
-        let task = Task { try await app.runService() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
+        let (port, task) = try await startTLSServer(router: router, webSocketRouter: wsRouter, certificate: certificate, key: key)
         return LeanControlPlane(port: port, task: task, state: state)
     }
 
