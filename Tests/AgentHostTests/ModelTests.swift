@@ -98,3 +98,37 @@ import Testing
         #expect(DriverError(status: .internal, errorJSON: Array("not json".utf8)).message == "driver gave no error message")
     }
 }
+
+/// The fast decoder for driver replies agrees with the Codable one, and refuses the same.
+@Suite struct FastDecodingTests {
+    static let valid = [
+        #"{"sessionId":"s1","state":"running","endpoints":[{"name":"vnc","port":3000,"url":"http://h:1"}],"platformMetadata":{"a":[1,{"b":null}]},"future":true}"#,
+        #"{"sessionId":"s2","state":"terminated"}"#,
+        #"{"sessionId":"s3","state":"failed","message":"image missing","endpoints":[],"platformMetadata":null}"#,
+        #"{"sessionId":"s4","state":"hibernated","endpoints":[{"name":"http"}]}"#,
+    ]
+
+    @Test(arguments: valid)
+    func agreesWithCodable(_ text: String) throws {
+        let fast = try SessionStatus(jsonValue: try StrictJSON.parse(text))
+        let codable = try JSONCoding.decode(SessionStatus.self, from: Array(text.utf8), what: "status")
+        #expect(fast == codable)
+    }
+
+    @Test(arguments: [
+        #"{"state":"running"}"#, #"{"sessionId":"s","state":"paused"}"#, #"{"sessionId":1,"state":"running"}"#,
+        #"{"sessionId":"s","state":"running","endpoints":{}}"#, #"{"sessionId":"s","state":"running","endpoints":[{"port":1}]}"#,
+        #"{"sessionId":"s","state":"running","endpoints":[{"name":"a","port":"80"}]}"#, #"[]"#,
+    ])
+    func refusesWhatCodableRefuses(_ text: String) throws {
+        let value = try StrictJSON.parse(text)
+        #expect(throws: DriverError.self) { try SessionStatus(jsonValue: value) }
+        #expect(throws: DriverError.self) { try JSONCoding.decode(SessionStatus.self, from: Array(text.utf8), what: "status") }
+    }
+
+    @Test func listsDecode() throws {
+        let text = #"{"sessions":[\#(Self.valid[0]),\#(Self.valid[1])]}"#
+        let list = try SessionList(jsonValue: try StrictJSON.parse(text))
+        #expect(list == (try JSONCoding.decode(SessionList.self, from: Array(text.utf8), what: "list")))
+    }
+}

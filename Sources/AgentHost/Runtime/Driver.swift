@@ -206,6 +206,19 @@ public final class Driver: @unchecked Sendable {
         }
     }
 
+    /// The same for the objects on every command's path, decoded without Foundation.
+    private func typedStatus<T: JSONValueDecodable>(_ operation: Operation, _ input: [UInt8], _ type: T.Type) async throws(DriverError) -> T {
+        let reply = await call(operation, input)
+        guard reply.status == .ok else { throw DriverError(status: reply.status, errorJSON: reply.json) }
+        do {
+            return try T(jsonValue: try StrictJSON.parse(reply.json))
+        } catch let error as DriverError {
+            throw DriverError(.internal, "driver replied an invalid object: \(description.name) \(operation.rawValue) reply: \(error.message)")
+        } catch {
+            throw DriverError(.internal, "driver replied invalid JSON: \(description.name) \(operation.rawValue) reply: \(error)")
+        }
+    }
+
     private func checked(_ id: String) throws(DriverError) -> [UInt8] {
         if let problem = SessionID.problem(id) { throw DriverError(.invalidArgument, problem) }
         return Array(id.utf8)
@@ -221,28 +234,28 @@ public final class Driver: @unchecked Sendable {
 
     public func start(_ spec: SessionSpec) async throws(DriverError) -> SessionStatus {
         try spec.validate()
-        return try await typed(.start, JSONCoding.encode(spec), SessionStatus.self)
+        return try await typedStatus(.start, JSONCoding.encode(spec), SessionStatus.self)
     }
 
     public func stop(_ request: StopRequest) async throws(DriverError) -> SessionStatus {
         _ = try checked(request.sessionId)
-        return try await typed(.stop, JSONCoding.encode(request), SessionStatus.self)
+        return try await typedStatus(.stop, JSONCoding.encode(request), SessionStatus.self)
     }
 
     public func session(_ id: String) async throws(DriverError) -> SessionStatus {
-        try await typed(.get, checked(id), SessionStatus.self)
+        try await typedStatus(.get, checked(id), SessionStatus.self)
     }
 
     public func sessions() async throws(DriverError) -> [SessionStatus] {
-        try await typed(.list, [], SessionList.self).sessions
+        try await typedStatus(.list, [], SessionList.self).sessions
     }
 
     public func hibernate(_ id: String) async throws(DriverError) -> SessionStatus {
-        try await typed(.hibernate, checked(id), SessionStatus.self)
+        try await typedStatus(.hibernate, checked(id), SessionStatus.self)
     }
 
     public func wake(_ id: String) async throws(DriverError) -> SessionStatus {
-        try await typed(.wake, checked(id), SessionStatus.self)
+        try await typedStatus(.wake, checked(id), SessionStatus.self)
     }
 
     public func nodeMetrics() async throws(DriverError) -> NodeMetrics {
