@@ -109,7 +109,7 @@ actor CommandExecutor {
         switch result {
         case .success(let status):
             cache.update(status)
-            logger.info("\(command.action) \(sessionID): \(status.state.rawValue) in \(elapsed)")
+            logger.info("\(command.action) \(sessionID): \(status.state.rawValue) in \(Int((elapsed.seconds * 1000).rounded())) ms")
             var resultObject: [String: JSONValue] = ["sessionId": .string(sessionID), "state": .string(status.state.rawValue)]
             if let url = CommandTranslation.viewerEndpoint(status)?.url { resultObject["url"] = .string(url) }
             return [CommandTranslation.statusMessage(status),
