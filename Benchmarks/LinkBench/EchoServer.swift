@@ -20,21 +20,34 @@ struct EchoServer: Sendable {
                 if case .text(let text) = message { try await outbound.write(.text(text)) }
             }
         }
+        // The agent's exchange without the agent: one message in, three answers out (the sizes
+        // of ack, status and complete), as every command costs by protocol.
+        router.ws("/echo3") { inbound, outbound, _ in
+            for try await message in inbound.messages(maxSize: 1 << 20) {
+                guard case .text = message else { continue }
+                for reply in EchoServer.replies { try await outbound.write(.text(reply)) }
+            }
+        }
         let (port, task) = try await startTLSServer(router: Router(), webSocketRouter: router, certificate: certificate, key: key)
         return EchoServer(port: port, task: task)
     }
+
+    /// Messages the size of an agent's ack, status and complete for one command.
+    static let replies = [
+        String(repeating: "a", count: 100), String(repeating: "s", count: 330), String(repeating: "c", count: 170),
+    ]
 
     func stop() async {
         task.cancel()
         _ = await task.result
     }
 
-    private func client(caFile: String, _ body: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter) async throws -> Void) async throws {
+    private func client(caFile: String, path: String = "/echo", _ body: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter) async throws -> Void) async throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
         var logger = Logger(label: "echo-client")
         logger.logLevel = .error
-        try await WebSocketClient.connect(url: "wss://localhost:\(port)/echo",
+        try await WebSocketClient.connect(url: "wss://localhost:\(port)\(path)",
                                           configuration: .init(maxFrameSize: 1 << 20), tlsConfiguration: tls,
                                           logger: logger) { inbound, outbound, _ in
             try await body(inbound, outbound)
@@ -42,15 +55,15 @@ struct EchoServer: Sendable {
         }
     }
 
-    /// One message at a time: send, wait for the echo.
-    func roundTrips(_ message: String, count: Int, caFile: String) async throws -> Latencies {
+    /// One message at a time: send, wait for the echo (or the three answers, with `triple`).
+    func roundTrips(_ message: String, count: Int, caFile: String, triple: Bool = false) async throws -> Latencies {
         let samples = SampleBox()
-        try await client(caFile: caFile) { inbound, outbound in
+        try await client(caFile: caFile, path: triple ? "/echo3" : "/echo") { inbound, outbound in
             var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
             for _ in 0..<count {
                 let start = ContinuousClock.now
                 try await outbound.write(.text(message))
-                _ = try await messages.next()
+                for _ in 0..<(triple ? 3 : 1) { _ = try await messages.next() }
                 samples.append(microseconds(since: start))
             }
         }
@@ -58,14 +71,14 @@ struct EchoServer: Sendable {
     }
 
     /// `inFlight` messages outstanding at all times for `rounds` rounds; messages per second.
-    func throughput(_ message: String, inFlight: Int, rounds: Int, caFile: String) async throws -> Double {
+    func throughput(_ message: String, inFlight: Int, rounds: Int, caFile: String, triple: Bool = false) async throws -> Double {
         let result = SampleBox()
-        try await client(caFile: caFile) { inbound, outbound in
+        try await client(caFile: caFile, path: triple ? "/echo3" : "/echo") { inbound, outbound in
             var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
             let start = ContinuousClock.now
             for _ in 0..<rounds {
                 for _ in 0..<inFlight { try await outbound.write(.text(message)) }
-                for _ in 0..<inFlight { _ = try await messages.next() }
+                for _ in 0..<(inFlight * (triple ? 3 : 1)) { _ = try await messages.next() }
             }
             result.append(Double(inFlight * rounds) / (microseconds(since: start) / 1e6))
         }

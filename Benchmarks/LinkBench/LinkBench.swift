@@ -32,6 +32,8 @@ struct LinkBench {
         let echoSequential = try await echo.roundTrips(sample, count: sequential, caFile: pki.certificate)
         let agentSequential = try await agent.roundTrips(count: sequential)
         let echoParallel = try await echo.throughput(sample, inFlight: concurrent, rounds: concurrentRounds, caFile: pki.certificate)
+        let tripleSequential = try await echo.roundTrips(sample, count: sequential, caFile: pki.certificate, triple: true)
+        let tripleParallel = try await echo.throughput(sample, inFlight: concurrent, rounds: concurrentRounds, caFile: pki.certificate, triple: true)
         let agentParallel = try await agent.throughput(inFlight: concurrent, rounds: concurrentRounds)
 
         print("\n1. Command round trip, \(sample.utf8.count)-byte command, loopback wss")
@@ -41,6 +43,9 @@ struct LinkBench {
         print("     raw echo:     \(Report.rate(echoParallel)) msg/s")
         print("     agent + mock: \(Report.rate(agentParallel)) commands/s  = \(Report.ratio(agentParallel, echoParallel))× the echo (goal ≥ 0.5×)")
         print("   p99 ratio, one at a time: \(Report.ratio(agentSequential.p99, echoSequential.p99))× the echo (goal ≤ 2×)")
+        print("   the protocol's own frame count, without the agent: 1 message in, 3 answers out (ack/status/complete sizes):")
+        print(Report.row("one-in-three-out echo, one at a time", tripleSequential))
+        print("     throughput: \(Report.rate(tripleParallel)) exchanges/s; the agent reaches \(Report.ratio(agentParallel, tripleParallel))× of it, p99 \(Report.ratio(agentSequential.p99, tripleSequential.p99))×")
         await agent.stop()
         let (leanSequential, leanParallel) = try await AgentUnderTest.measureLean(
             buildDirectory: buildDirectory, pki: pki, sequential: sequential, inFlight: concurrent, rounds: concurrentRounds)
