@@ -25,7 +25,6 @@ public final class AgentLink: Service, Sendable {
     private let reporter: SessionReporter
     private let currentKey: Mutex<String?>
     private let stateBox = Mutex(State.stopped)
-    private let connections = Atomic<Int>(0)
 
     public init(configuration: LinkConfiguration, driver: Driver, logger: Logger) {
         self.configuration = configuration
@@ -44,8 +43,6 @@ public final class AgentLink: Service, Sendable {
     }
 
     public var state: State { stateBox.withLock { $0 } }
-    /// How many times a WebSocket connection was established.
-    public var connectionCount: Int { connections.load(ordering: .relaxed) }
 
     private func set(_ state: State) { stateBox.withLock { $0 = state } }
 
@@ -134,7 +131,6 @@ public final class AgentLink: Service, Sendable {
         do {
             reason = try await connection.run {
                 opened.withLock { $0 = .now }
-                self.connections.add(1, ordering: .relaxed)
                 self.set(.connected)
                 self.logger.info("connected to the Control Plane")
             }

@@ -90,8 +90,6 @@ actor CommandExecutor {
         }
     }
 
-    /// Operations queued or running.
-    var pending: Int { tails.count }
 
     // MARK: Actions
 

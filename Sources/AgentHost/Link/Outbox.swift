@@ -31,8 +31,6 @@ final class Outbox: Sendable {
         }
     }
 
-    var isConnected: Bool { current.withLock { $0 != nil } }
-
     func send(_ message: Message) {
         let delivered = current.withLock { slot -> Bool in
             guard let slot else { return false }

@@ -21,10 +21,6 @@ final class SessionCache: Sendable {
         }
     }
 
-    func remove(_ id: String) {
-        sessions.withLock { _ = $0.removeValue(forKey: id) }
-    }
-
     /// Sessions that hold platform resources now: running or on their way.
     var activeCount: Int {
         sessions.withLock { $0.values.filter { $0.state == .running || $0.state == .starting }.count }
