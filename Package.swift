@@ -16,6 +16,7 @@ let package = Package(
         // Drivers: each builds to lib<name>.so, which `agent --driver <name>` finds.
         .library(name: "mock", type: .dynamic, targets: ["MockDriver"]),
         .library(name: "sample", type: .dynamic, targets: ["SampleDriver"]),
+        .library(name: "docker", type: .dynamic, targets: ["DockerDriver"]),
         // A second Swift driver, for the tests of two Swift drivers in one process.
         .library(name: "twin", type: .dynamic, targets: ["TwinDriver"]),
     ],
@@ -42,6 +43,19 @@ let package = Package(
         .target(name: "ControlPlaneProtocol", dependencies: ["DriverModel"], path: "Sources/ControlPlaneProtocol"),
         // What a Swift driver links: implement `StreamSpaceDriver`, export the entry point.
         .target(name: "DriverSDK", dependencies: ["DriverABI", "DriverModel"], path: "Sources/DriverSDK"),
+        // What drivers of REST platforms share: the HTTP client (unix socket or TCP/TLS), strict
+        // driver config, and the local host's own figures (/proc, statfs).
+        .target(
+            name: "PlatformKit",
+            dependencies: [
+                "DriverModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Sources/PlatformKit"
+        ),
         // The host: loader, driver handle, conformance kit.
         .target(
             name: "AgentHost",
@@ -101,6 +115,12 @@ let package = Package(
                 publicHeadersPath: ".",
                 cSettings: [.unsafeFlags(["-fvisibility=hidden"])]),
         .target(name: "SampleDriver", dependencies: ["DriverSDK"], path: "Plugins/Sample",
+                linkerSettings: swiftDriverLinkerSettings),
+
+        .target(name: "DockerDriver",
+                dependencies: ["DriverSDK", "DriverModel", "PlatformKit",
+                               .product(name: "NIOHTTP1", package: "swift-nio")],
+                path: "Plugins/Docker", exclude: ["README.md"],
                 linkerSettings: swiftDriverLinkerSettings),
 
         .target(name: "TwinDriver", dependencies: ["DriverSDK"], path: "Tests/Drivers/Twin",

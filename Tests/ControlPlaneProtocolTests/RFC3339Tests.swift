@@ -1,3 +1,4 @@
+import DriverModel
 import ControlPlaneProtocol
 import Foundation
 import Testing

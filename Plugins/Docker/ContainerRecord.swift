@@ -1,0 +1,144 @@
+import DriverModel
+
+/// What the driver knows about one session's container, read from Docker's list or inspect
+/// answer, and how it reads as a session status.
+struct ContainerRecord: Sendable {
+    var id: String
+    var name: String
+    var sessionID: String
+    /// Docker's state: created, running, paused, restarting, removing, exited, dead.
+    var state: String
+    var exitCode: Int?
+    var finishedAt: String?
+    var error: String?
+    var oomKilled: Bool
+    var labels: [String: String]
+    /// "8080/tcp" → host port.
+    var publishedPorts: [String: Int]
+
+    var isHibernated: Bool { DockerNames.isHibernatedName(name) }
+    var isRunning: Bool { state == "running" }
+
+    /// From `GET /containers/json`.
+    init?(listEntry entry: JSONValue) {
+        guard let id = entry["Id"]?.stringValue, let labels = Self.labels(entry["Labels"]),
+              let session = labels[DockerNames.sessionLabel] else { return nil }
+        self.id = id
+        name = Self.trimSlash(entry["Names"]?.arrayValue?.first?.stringValue ?? "")
+        sessionID = session
+        state = entry["State"]?.stringValue ?? "unknown"
+        exitCode = nil
+        finishedAt = nil
+        error = nil
+        oomKilled = false
+        self.labels = labels
+        var ports: [String: Int] = [:]
+        for port in entry["Ports"]?.arrayValue ?? [] {
+            guard let privatePort = port["PrivatePort"]?.intValue, let publicPort = port["PublicPort"]?.intValue,
+                  let type = port["Type"]?.stringValue else { continue }
+            ports["\(privatePort)/\(type)"] = Int(publicPort)
+        }
+        publishedPorts = ports
+    }
+
+    /// From `GET /containers/{id}/json`, which has the exit details the list lacks.
+    init?(inspect: JSONValue) {
+        guard let id = inspect["Id"]?.stringValue, let labels = Self.labels(inspect["Config"]?["Labels"]),
+              let session = labels[DockerNames.sessionLabel] else { return nil }
+        self.id = id
+        name = Self.trimSlash(inspect["Name"]?.stringValue ?? "")
+        sessionID = session
+        let state = inspect["State"]
+        self.state = state?["Status"]?.stringValue ?? "unknown"
+        exitCode = state?["ExitCode"]?.intValue.map { Int($0) }
+        finishedAt = state?["FinishedAt"]?.stringValue
+        error = state?["Error"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        oomKilled = state?["OOMKilled"]?.boolValue ?? false
+        self.labels = labels
+        var ports: [String: Int] = [:]
+        for (key, bindings) in inspect["NetworkSettings"]?["Ports"]?.objectValue ?? [:] {
+            // Several bindings (IPv4 and IPv6) share one port number; the first will do.
+            if let hostPort = bindings.arrayValue?.first?["HostPort"]?.stringValue, let port = Int(hostPort) {
+                ports[key] = port
+            }
+        }
+        publishedPorts = ports
+    }
+
+    /// Why a container that is not running and was not hibernated by the agent stopped.
+    var failureReason: String {
+        switch state {
+        case "created": return "container \(name) was created but never started"
+        case "paused": return "container \(name) was paused outside the agent"
+        case "dead": return "container \(name) is dead (Docker could not stop or remove it cleanly)"
+        case "removing": return "container \(name) is being removed"
+        default:
+            var reason = "container \(name) exited"
+            if let exitCode { reason += " with code \(exitCode)" }
+            if oomKilled { reason += " (killed: out of memory — raise the session's memory)" }
+            if let error { reason += ": \(error)" }
+            if let finishedAt, !finishedAt.hasPrefix("0001-") { reason += " at \(finishedAt)" }
+            return reason + "; it was not stopped by the agent"
+        }
+    }
+
+    func status(publicScheme: String, publicHost: String) -> SessionStatus {
+        let metadata: [String: JSONValue] = [
+            "workloadName": .string(name),
+            "containerId": .string(String(id.prefix(12))),
+            "containerState": .string(state),
+        ]
+        if isRunning || state == "restarting" {
+            return SessionStatus(sessionId: sessionID, state: isRunning ? .running : .starting,
+                                 endpoints: endpoints(publicScheme: publicScheme, publicHost: publicHost),
+                                 platformMetadata: metadata)
+        }
+        if isHibernated && (state == "exited" || state == "created") {
+            return SessionStatus(sessionId: sessionID, state: .hibernated, platformMetadata: metadata)
+        }
+        return SessionStatus(sessionId: sessionID, state: .failed, platformMetadata: metadata, message: failureReason)
+    }
+
+    /// The template's ports, kept in a label at creation ("vnc=3000/tcp,audio=4713/tcp"), with
+    /// the host ports Docker published them on this time.
+    func endpoints(publicScheme: String, publicHost: String) -> [Endpoint] {
+        PortLabel.decode(labels[PortLabel.key] ?? "").map { port in
+            let key = "\(port.port)/\(port.protocol ?? "tcp")"
+            let url = publishedPorts[key].flatMap { hostPort -> String? in
+                guard port.protocol ?? "tcp" == "tcp" else { return nil }
+                let host = publicHost.contains(":") ? "[\(publicHost)]" : publicHost
+                return "\(publicScheme)://\(host):\(hostPort)"
+            }
+            return Endpoint(name: port.name, port: port.port, url: url)
+        }
+    }
+
+    private static func labels(_ value: JSONValue?) -> [String: String]? {
+        guard let object = value?.objectValue else { return nil }
+        return object.compactMapValues { $0.stringValue }
+    }
+
+    private static func trimSlash(_ name: String) -> String {
+        name.hasPrefix("/") ? String(name.dropFirst()) : name
+    }
+}
+
+/// The template's named ports, kept on the container so any later agent can name endpoints.
+enum PortLabel {
+    static let key = "streamspace.io/ports"
+
+    static func encode(_ ports: [SessionSpec.Port]) -> String {
+        ports.map { "\($0.name)=\($0.port)/\($0.protocol ?? "tcp")" }.joined(separator: ",")
+    }
+
+    static func decode(_ text: String) -> [SessionSpec.Port] {
+        text.split(separator: ",").compactMap { item in
+            let parts = item.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { return nil }
+            let portAndProtocol = parts[1].split(separator: "/")
+            guard let port = Int(portAndProtocol[0]) else { return nil }
+            return SessionSpec.Port(name: String(parts[0]), port: port,
+                                    protocol: portAndProtocol.count > 1 ? String(portAndProtocol[1]) : "tcp")
+        }
+    }
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# A Docker Engine for the demo and the tests, and the small image their sessions run.
+#
+#   Scripts/docker-sandbox.sh up     print `export DOCKER_HOST=…` for a Docker that answers: the
+#                                    user's own (DOCKER_HOST or /var/run/docker.sock) when it
+#                                    answers, else a private dockerd this script installs (apt) and
+#                                    starts, with its own socket, data root and pidfile. Then it
+#                                    builds the session image if missing. Messages go to stderr.
+#   Scripts/docker-sandbox.sh down   stop the private dockerd (if this script started one) and
+#                                    remove what dockerd leaves on the host (docker0, iptables).
+#
+# The image, streamspace-test/httpd:1 (override with STREAMSPACE_TEST_IMAGE), is busybox from
+# Debian's busybox-static: no registry is needed. It serves /config on port 8080 over HTTP, and
+# writes /config/index.html on first start, so a session's home volume is visible from its URL.
+set -euo pipefail
+
+SANDBOX_DIR="${STREAMSPACE_DOCKER_DIR:-/tmp/streamspace-dockerd}"
+PRIVATE_SOCKET="$SANDBOX_DIR/docker.sock"
+IMAGE="${STREAMSPACE_TEST_IMAGE:-streamspace-test/httpd:1}"
+
+say() { printf 'docker-sandbox: %s\n' "$*" >&2; }
+
+answers() { # $1: DOCKER_HOST value
+  local host="$1"
+  case "$host" in
+    unix://*) [ -S "${host#unix://}" ] && curl -sf --max-time 3 --unix-socket "${host#unix://}" http://docker/_ping >/dev/null 2>&1 ;;
+    tcp://*) DOCKER_HOST="$host" docker version --format '{{.Server.APIVersion}}' >/dev/null 2>&1 ;;
+    *) return 1 ;;
+  esac
+}
+
+install_docker() {
+  if command -v dockerd >/dev/null && command -v busybox >/dev/null && command -v docker >/dev/null; then return; fi
+  say "installing docker.io and busybox-static from Debian (apt) …"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq docker.io busybox-static curl >/dev/null
+}
+
+start_private_dockerd() {
+  mkdir -p "$SANDBOX_DIR"
+  if [ -f "$SANDBOX_DIR/dockerd.pid" ] && kill -0 "$(cat "$SANDBOX_DIR/dockerd.pid")" 2>/dev/null; then
+    answers "unix://$PRIVATE_SOCKET" && return
+  fi
+  say "no Docker answers here: starting a private dockerd (socket $PRIVATE_SOCKET, data in $SANDBOX_DIR)"
+  # setsid: the daemon outlives this script but not the machine; `down` stops it.
+  setsid dockerd --host "unix://$PRIVATE_SOCKET" --data-root "$SANDBOX_DIR/data" \
+    --exec-root "$SANDBOX_DIR/exec" --pidfile "$SANDBOX_DIR/dockerd.pid" \
+    >"$SANDBOX_DIR/dockerd.log" 2>&1 </dev/null &
+  for _ in $(seq 1 100); do
+    answers "unix://$PRIVATE_SOCKET" && return
+    sleep 0.1
+  done
+  say "dockerd did not answer within 10 s; its log:"
+  tail -n 20 "$SANDBOX_DIR/dockerd.log" >&2
+  exit 1
+}
+
+build_image() {
+  if docker image inspect "$IMAGE" >/dev/null 2>&1; then return; fi
+  say "building $IMAGE from busybox-static (no registry needed)"
+  local rootfs
+  rootfs="$(mktemp -d)"
+  mkdir -p "$rootfs/bin" "$rootfs/config" "$rootfs/tmp" "$rootfs/etc"
+  cp "$(command -v busybox)" "$rootfs/bin/busybox"
+  for applet in $("$rootfs/bin/busybox" --list); do
+    [ -e "$rootfs/bin/$applet" ] || ln -s busybox "$rootfs/bin/$applet"
+  done
+  echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
+  cat >"$rootfs/bin/session-main" <<'EOF'
+#!/bin/sh
+# A stand-in for a desktop session: says hello on stdout and stderr, then serves /config.
+[ -f /config/index.html ] || echo "streamspace session $HOSTNAME" > /config/index.html
+echo "session starting (stdout)"
+echo "session starting (stderr)" >&2
+exec httpd -f -p 8080 -h /config
+EOF
+  chmod 755 "$rootfs/bin/session-main"
+  tar -C "$rootfs" -c . | docker import -c 'CMD ["/bin/session-main"]' -c 'EXPOSE 8080' - "$IMAGE" >/dev/null
+  rm -rf "$rootfs"
+}
+
+case "${1:-}" in
+  up)
+    host="${DOCKER_HOST:-unix:///var/run/docker.sock}"
+    if answers "$host"; then
+      say "using the Docker at $host"
+    else
+      install_docker
+      start_private_dockerd
+      host="unix://$PRIVATE_SOCKET"
+    fi
+    export DOCKER_HOST="$host"
+    command -v docker >/dev/null || install_docker
+    build_image
+    echo "export DOCKER_HOST=$host"
+    ;;
+  down)
+    if [ -f "$SANDBOX_DIR/dockerd.pid" ]; then
+      pid="$(cat "$SANDBOX_DIR/dockerd.pid")"
+      if kill -0 "$pid" 2>/dev/null; then
+        say "stopping the private dockerd (pid $pid)"
+        kill "$pid"
+        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      fi
+      rm -f "$SANDBOX_DIR/dockerd.pid"
+      # What dockerd leaves behind when it is not the system's own.
+      ip link delete docker0 2>/dev/null || true
+      for table in nat filter; do
+        iptables -t "$table" -S 2>/dev/null | grep -q DOCKER || continue
+        iptables-save -t "$table" | grep -v -- '-j DOCKER\|DOCKER' | iptables-restore -T "$table" 2>/dev/null || true
+      done
+    fi
+    ;;
+  *)
+    echo "usage: $0 up|down" >&2
+    exit 2
+    ;;
+esac

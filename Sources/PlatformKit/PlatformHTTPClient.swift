@@ -1,0 +1,247 @@
+import AsyncHTTPClient
+import DriverModel
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// Where a platform's REST API listens: a local unix socket (Docker, LXD) or HTTP(S) over TCP
+/// with optional client certificates (a remote Docker daemon or LXD server).
+public enum PlatformAddress: Sendable, Equatable, CustomStringConvertible {
+    case unixSocket(path: String)
+    case http(host: String, port: Int, tls: TLSFiles?)
+
+    /// PEM files for TLS to a platform API, the way Docker and LXD clients keep them.
+    public struct TLSFiles: Sendable, Equatable {
+        /// Trust only this CA; nil means the system's roots.
+        public var caFile: String?
+        public var certificateFile: String?
+        public var keyFile: String?
+        /// Never the default: the operator asked for it explicitly.
+        public var skipVerify: Bool
+
+        public init(caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil,
+                    skipVerify: Bool = false) {
+            self.caFile = caFile
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+            self.skipVerify = skipVerify
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unixSocket(let path): "unix://\(path)"
+        case .http(let host, let port, let tls): "\(tls == nil ? "http" : "https")://\(host):\(port)"
+        }
+    }
+
+    public var isLocal: Bool {
+        if case .unixSocket = self { return true }
+        return false
+    }
+}
+
+/// One HTTP answer, body read in full.
+public struct PlatformResponse: Sendable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+
+    public init(status: Int, headers: HTTPHeaders = [:], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public var isSuccess: Bool { (200..<300).contains(status) }
+
+    /// The body as JSON; an empty body is `null`.
+    public func json() throws(DriverError) -> JSONValue {
+        if body.isEmpty { return .null }
+        do {
+            return try StrictJSON.parse(body)
+        } catch {
+            throw DriverError(.internal, "the platform answered \(status) with a body that is not JSON (\(error))")
+        }
+    }
+
+    /// The text of the body, cut to a length fit for an error message.
+    public var bodyText: String {
+        String(decoding: body.prefix(2048), as: UTF8.self).trimmingWhitespace()
+    }
+}
+
+/// A streaming answer: the status and headers, then the body as it arrives. Leaving the
+/// iteration early (or cancelling the task) cancels the request.
+public struct PlatformStream: Sendable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: HTTPClientResponse.Body
+}
+
+/// The HTTP client drivers share to reach a platform's REST API: a pooled AsyncHTTPClient over a
+/// unix socket or TCP/TLS, JSON in and out, deadlines on every call, and one rule for turning
+/// transport failures into the driver's status codes (UNAVAILABLE: the platform is not there;
+/// TIMEOUT: it did not answer in time).
+public final class PlatformHTTPClient: Sendable {
+    public let address: PlatformAddress
+    /// "Docker", "LXD": how error messages name the platform.
+    public let platformName: String
+    private let client: HTTPClient
+    private let baseURL: String
+    private let hostHeader: String
+
+    /// - maxConnections: HTTP/1.1 connections kept to the platform; concurrent calls beyond it
+    ///   queue. Platform calls are slow (container creation) rather than many, so the default
+    ///   lets a burst of session starts run side by side.
+    public init(address: PlatformAddress, platformName: String, maxConnections: Int = 32,
+                connectTimeout: Duration = .seconds(5)) throws(DriverError) {
+        self.address = address
+        self.platformName = platformName
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .nanoseconds(Int64(connectTimeout.nanoseconds)))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60),
+                                             concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        switch address {
+        case .unixSocket(let path):
+            baseURL = "http+unix://" + QueryString.percentEncode(path)
+            // AsyncHTTPClient sends no Host header over unix sockets; Go servers require one.
+            hostHeader = "localhost"
+        case .http(let host, let port, let tls):
+            let bracketed = host.contains(":") ? "[\(host)]" : host
+            baseURL = "\(tls == nil ? "http" : "https")://\(bracketed):\(port)"
+            hostHeader = "\(bracketed):\(port)"
+            if let tls { configuration.tlsConfiguration = try Self.tlsConfiguration(tls, platformName: platformName) }
+        }
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    static func tlsConfiguration(_ files: PlatformAddress.TLSFiles, platformName: String) throws(DriverError) -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        do {
+            if let ca = files.caFile {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
+            }
+            switch (files.certificateFile, files.keyFile) {
+            case (let cert?, let key?):
+                tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            case (nil, nil): break
+            default:
+                throw DriverError(.invalidArgument, "\(platformName): a client certificate needs both its certificate and its key file")
+            }
+        } catch let error as DriverError {
+            throw error
+        } catch {
+            throw DriverError(.invalidArgument, "\(platformName): cannot read the TLS files (\(error))")
+        }
+        if files.skipVerify { tls.certificateVerification = .none }
+        return tls
+    }
+
+    /// Sends a request and reads the whole answer (at most `maxBody` bytes).
+    public func request(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [],
+                        json body: JSONValue? = nil, timeout: Duration = .seconds(30),
+                        maxBody: Int = 64 << 20) async throws(DriverError) -> PlatformResponse {
+        let what = "\(method) \(path)"
+        do {
+            let response = try await client.execute(makeRequest(method, path, query: query, body: body),
+                                                    timeout: .nanoseconds(Int64(timeout.nanoseconds)))
+            let bytes = try await response.body.collect(upTo: maxBody)
+            return PlatformResponse(status: Int(response.status.code), headers: response.headers,
+                                    body: Array(buffer: bytes))
+        } catch {
+            throw transportError(error, what: what, timeout: timeout)
+        }
+    }
+
+    /// Sends a request whose answer streams (logs, pulls, events). `timeout` bounds the whole
+    /// exchange, streaming included; pass nil for streams that last as long as the caller reads.
+    public func stream(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [],
+                       json body: JSONValue? = nil, timeout: Duration?) async throws(DriverError) -> PlatformStream {
+        let what = "\(method) \(path)"
+        do {
+            let request = makeRequest(method, path, query: query, body: body)
+            let response: HTTPClientResponse
+            if let timeout {
+                response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.nanoseconds)))
+            } else {
+                response = try await client.execute(request, deadline: .distantFuture)
+            }
+            return PlatformStream(status: Int(response.status.code), headers: response.headers, body: response.body)
+        } catch {
+            throw transportError(error, what: what, timeout: timeout)
+        }
+    }
+
+    /// Turns a transport failure into the driver's vocabulary, naming the platform and where
+    /// it was looked for.
+    public func transportError(_ error: any Error, what: String, timeout: Duration?) -> DriverError {
+        if let error = error as? DriverError { return error }
+        if error is CancellationError { return DriverError(.cancelled, "\(platformName): \(what) was cancelled") }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .writeTimeout:
+                let limit = timeout.map { " within \($0)" } ?? ""
+                return DriverError(.timeout, "\(platformName) at \(address) did not answer \(what)\(limit)")
+            case .cancelled:
+                return DriverError(.cancelled, "\(platformName): \(what) was cancelled")
+            case .connectTimeout:
+                return DriverError(.unavailable, "cannot reach \(platformName) at \(address): connection timed out")
+            case .remoteConnectionClosed:
+                return DriverError(.unavailable, "\(platformName) at \(address) closed the connection during \(what)")
+            default: break
+            }
+        }
+        if error is NIOTooManyBytesError {
+            return DriverError(.internal, "\(platformName) answered \(what) with more data than expected")
+        }
+        if let error = error as? NIOSSLError {
+            return DriverError(.unavailable, "TLS with \(platformName) at \(address) failed: \(error)")
+        }
+        if let error = error as? IOError {
+            return DriverError(.unavailable, "cannot reach \(platformName) at \(address): \(error.description)")
+        }
+        let text = String(describing: error)
+        if text.contains("connect") || text.contains("Connect") {
+            return DriverError(.unavailable, "cannot reach \(platformName) at \(address): \(text)")
+        }
+        return DriverError(.unavailable, "\(platformName) at \(address): \(what) failed: \(text)")
+    }
+
+    private func makeRequest(_ method: HTTPMethod, _ path: String, query: [(String, String)],
+                             body: JSONValue?) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: baseURL + path + QueryString.encode(query))
+        request.method = method
+        request.headers.add(name: "Host", value: hostHeader)
+        request.headers.add(name: "User-Agent", value: "streamspace-agent")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body.jsonString()))
+        }
+        return request
+    }
+
+    /// Closes every connection. Call once, from the driver's shutdown.
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
+        return String(scalars)
+    }
+}
