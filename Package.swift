@@ -145,11 +145,25 @@ let package = Package(
             dependencies: ["ControlPlaneProtocol", "DriverModel"],
             path: "Tests/ControlPlaneProtocolTests"
         ),
-        .testTarget(
-            name: "LinkTests",
+        // What several test targets share: the in-process control plane + agent harness, a
+        // process runner, and the Docker the Docker driver's tests use.
+        .target(
+            name: "AgentTestSupport",
             dependencies: ["AgentHost", "DevControlPlane", "ControlPlaneProtocol", "DriverModel",
                            .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Support"
+        ),
+        .testTarget(
+            name: "LinkTests",
+            dependencies: ["AgentHost", "AgentTestSupport", "DevControlPlane", "ControlPlaneProtocol", "DriverModel",
+                           .product(name: "Logging", package: "swift-log")],
             path: "Tests/LinkTests"
+        ),
+        .testTarget(
+            name: "DockerDriverTests",
+            dependencies: ["AgentHost", "AgentTestSupport", "DevControlPlane", "ControlPlaneProtocol", "DriverModel",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "Tests/DockerDriverTests"
         ),
         .testTarget(
             name: "DevControlPlaneTests",
@@ -166,7 +180,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentHostTests",
-            dependencies: ["AgentHost", "DriverModel", "DriverSDK"],
+            dependencies: ["AgentHost", "AgentTestSupport", "DriverModel", "DriverSDK"],
             path: "Tests/AgentHostTests"
         ),
     ],

@@ -101,10 +101,15 @@ final class DockerDriver: StreamSpaceDriver {
             allowed: [409], what: "creating container \(name)")
         if created.status == 409 {
             // Another start of the same session won the race: report that one (idempotent).
-            guard let winner = try await container(of: spec.id) else {
-                throw DriverError(.alreadyExists, "docker: a container named \(name) exists but is not a StreamSpace session; remove or rename it")
+            // Docker reserves the name before the container shows in lists: look a few times.
+            for _ in 0..<50 {
+                if let winner = try await container(of: spec.id) { return try await resume(winner) }
+                if let other = try await engine.inspectContainer(name), ContainerRecord(inspect: other) == nil {
+                    throw DriverError(.alreadyExists, "docker: a container named \(name) exists but is not a StreamSpace session; remove or rename it")
+                }
+                try await Task.sleep(for: .milliseconds(100))
             }
-            return try await resume(winner)
+            throw DriverError(.alreadyExists, "docker: the name \(name) is taken, but no container of session \(spec.id) appeared")
         }
         guard let id = try created.json()["Id"]?.stringValue else {
             throw DriverError(.internal, "docker: creating \(name) returned no container id")

@@ -102,6 +102,9 @@ public final class PlatformHTTPClient: Sendable {
         configuration.timeout = .init(connect: .nanoseconds(Int64(connectTimeout.nanoseconds)))
         configuration.connectionPool = .init(idleTimeout: .seconds(60),
                                              concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
+        // A platform that is not there must say so at once (health checks, clear errors), not
+        // after the pool has retried the connection until the call's deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         switch address {

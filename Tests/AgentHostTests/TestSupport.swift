@@ -1,4 +1,5 @@
 import AgentHost
+import AgentTestSupport
 import Foundation
 import Testing
 
@@ -20,32 +21,11 @@ enum TestSupport {
 
     static var headerDirectory: String { "\(packageRoot)/Sources/DriverABI/include" }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = ProcessRunner.Result
 
     /// Runs a program to completion, capturing its output.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes to the end before waiting, so a full pipe never deadlocks the child.
-        let stderrData = LockedData()
-        let reader = Thread { stderrData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-        reader.start()
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !stderrData.isSet { usleep(1000) }
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: stdoutData, as: UTF8.self),
-                      stderr: String(decoding: stderrData.value, as: UTF8.self))
+        try ProcessRunner.run(executable, arguments, environment: environment)
     }
 
     /// Runs the agent binary of this build.
@@ -70,12 +50,4 @@ enum TestSupport {
             throw CancellationError()
         }
     }
-}
-
-final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data: Data?
-    func set(_ value: Data) { lock.withLock { data = value } }
-    var isSet: Bool { lock.withLock { data != nil } }
-    var value: Data { lock.withLock { data ?? Data() } }
 }

@@ -1,4 +1,5 @@
 import AgentHost
+import AgentTestSupport
 import ControlPlaneProtocol
 import DevControlPlane
 import DriverModel

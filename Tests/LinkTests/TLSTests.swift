@@ -1,4 +1,5 @@
 import AgentHost
+import AgentTestSupport
 import DevControlPlane
 import Foundation
 import Testing

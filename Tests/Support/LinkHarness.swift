@@ -8,18 +8,18 @@ import Synchronization
 import Testing
 
 /// A dev control plane and an agent (with a driver) wired together in this process.
-final class LinkHarness: Sendable {
-    let controlPlane: DevControlPlane
-    let endpoints: DevControlPlaneEndpoints
-    let driver: Driver
-    let link: AgentLink
-    let logs: CapturedLogs
+public final class LinkHarness: Sendable {
+    public let controlPlane: DevControlPlane
+    public let endpoints: DevControlPlaneEndpoints
+    public let driver: Driver
+    public let link: AgentLink
+    public let logs: CapturedLogs
     private let task: Mutex<Task<Void, any Error>?> = Mutex(nil)
-    let agentID: String
-    let apiKey: String
+    public let agentID: String
+    public let apiKey: String
 
     /// Starts the control plane; the agent starts with `startAgent()`.
-    init(driverName: String = "mock", driverConfig: String = "{}", agentID: String = "agent-\(UInt32.random(in: 0...UInt32.max))",
+    public init(driverName: String = "mock", driverConfig: String = "{}", agentID: String = "agent-\(UInt32.random(in: 0...UInt32.max))",
          configure: (inout DevControlPlaneConfiguration) -> Void = { _ in },
          configureLink: (inout LinkConfiguration) -> Void = { _ in }) async throws {
         var configuration = DevControlPlaneConfiguration.forTesting()
@@ -47,13 +47,13 @@ final class LinkHarness: Sendable {
         self.link = AgentLink(configuration: link, driver: driver, logger: logs.logger("agent"))
     }
 
-    func startAgent() {
+    public func startAgent() {
         let link = self.link
         task.withLock { $0 = Task { try await link.run() } }
     }
 
     /// Waits for the agent's task to end and returns how it ended.
-    func agentOutcome(timeout: Duration = .seconds(20)) async -> Result<Void, any Error>? {
+    public func agentOutcome(timeout: Duration = .seconds(20)) async -> Result<Void, any Error>? {
         guard let task = task.withLock({ $0 }) else { return nil }
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -63,23 +63,23 @@ final class LinkHarness: Sendable {
         return nil
     }
 
-    func waitUntilConnected(timeout: Duration = .seconds(20)) async throws {
+    public func waitUntilConnected(timeout: Duration = .seconds(20)) async throws {
         let id = agentID
         try await controlPlane.waitFor("agent \(id) connected", timeout: timeout) { $0.agent(id)?.connected == true }
     }
 
     @discardableResult
-    func waitFor(_ what: String, timeout: Duration = .seconds(20),
+    public func waitFor(_ what: String, timeout: Duration = .seconds(20),
                  _ predicate: @escaping @Sendable (DevControlPlaneState) -> Bool) async throws -> DevControlPlaneState {
         try await controlPlane.waitFor(what, timeout: timeout, predicate)
     }
 
-    func waitForCommand(_ id: String, _ state: CommandState, timeout: Duration = .seconds(30)) async throws -> CommandRecord {
+    public func waitForCommand(_ id: String, _ state: CommandState, timeout: Duration = .seconds(30)) async throws -> CommandRecord {
         try await waitFor("command \(id) \(state.rawValue)", timeout: timeout) { $0.command(id)?.state == state }.command(id)!
     }
 
     /// Stops the agent (sessions stay) and the control plane; removes what the agent started.
-    func shutdown() async {
+    public func shutdown() async {
         task.withLock { $0 }?.cancel()
         _ = await agentOutcome(timeout: .seconds(10))
         // Only this test's sessions: the mock's platform is shared by every test in the process.
@@ -93,24 +93,26 @@ final class LinkHarness: Sendable {
     }
 
     /// No message the agent sent was dropped for strictness (types, timestamps, framing).
-    func expectNothingRejected(sourceLocation: SourceLocation = #_sourceLocation) async {
+    public func expectNothingRejected(sourceLocation: SourceLocation = #_sourceLocation) async {
         let rejected = await controlPlane.state.rejected(from: agentID)
         #expect(rejected.isEmpty, "the control plane dropped: \(rejected.map { "\($0.type ?? "?"): \($0.reason)" })", sourceLocation: sourceLocation)
     }
 }
 
 /// Every log line of the test, from every logger made here, for assertions (no secret leaks).
-final class CapturedLogs: Sendable {
+public final class CapturedLogs: Sendable {
     private let lines = Mutex<[String]>([])
 
-    func logger(_ label: String) -> Logger {
+    public init() {}
+
+    public func logger(_ label: String) -> Logger {
         var logger = Logger(label: label) { _ in CapturingHandler(sink: self) }
         logger.logLevel = .trace
         return logger
     }
 
-    func append(_ line: String) { lines.withLock { $0.append(line) } }
-    var all: [String] { lines.withLock { $0 } }
+    public func append(_ line: String) { lines.withLock { $0.append(line) } }
+    public var all: [String] { lines.withLock { $0 } }
 
     struct CapturingHandler: LogHandler {
         let sink: CapturedLogs
@@ -120,7 +122,7 @@ final class CapturedLogs: Sendable {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
+        public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
                  source: String, file: String, function: String, line: UInt) {
             let merged = metadata.merging(explicit ?? [:]) { _, new in new }
             sink.append("\(level) \(message) \(merged)")
