@@ -7,7 +7,8 @@
 #                                    starts, with its own socket, data root and pidfile. Then it
 #                                    builds the session image if missing. Messages go to stderr.
 #   Scripts/docker-sandbox.sh down   stop the private dockerd (if this script started one) and
-#                                    remove what dockerd leaves on the host (docker0, iptables).
+#                                    undo what dockerd leaves on the host: its bridges, and the
+#                                    iptables rules and ip_forward saved before it started.
 #
 # The image, streamspace-test/httpd:1 (override with STREAMSPACE_TEST_IMAGE), is busybox from
 # Debian's busybox-static: no registry is needed. It serves /config on port 8080 over HTTP, and
@@ -43,6 +44,9 @@ start_private_dockerd() {
     answers "unix://$PRIVATE_SOCKET" && return
   fi
   say "no Docker answers here: starting a private dockerd (socket $PRIVATE_SOCKET, data in $SANDBOX_DIR)"
+  # What dockerd changes on the host (firewall, forwarding), to put back on `down`.
+  iptables-save >"$SANDBOX_DIR/iptables.before" 2>/dev/null || true
+  sysctl -n net.ipv4.ip_forward >"$SANDBOX_DIR/ip_forward.before" 2>/dev/null || true
   # setsid: the daemon outlives this script but not the machine; `down` stops it.
   setsid dockerd --host "unix://$PRIVATE_SOCKET" --data-root "$SANDBOX_DIR/data" \
     --exec-root "$SANDBOX_DIR/exec" --pidfile "$SANDBOX_DIR/dockerd.pid" \
@@ -99,17 +103,26 @@ case "${1:-}" in
     if [ -f "$SANDBOX_DIR/dockerd.pid" ]; then
       pid="$(cat "$SANDBOX_DIR/dockerd.pid")"
       if kill -0 "$pid" 2>/dev/null; then
+        # The bridges of its networks outlive dockerd: note them while it can still answer.
+        bridges="docker0"
+        for id in $(DOCKER_HOST="unix://$PRIVATE_SOCKET" docker network ls -q --no-trunc --filter driver=bridge 2>/dev/null); do
+          bridges="$bridges br-${id:0:12}"
+        done
         say "stopping the private dockerd (pid $pid)"
         kill "$pid"
         for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        for bridge in $bridges; do ip link delete "$bridge" 2>/dev/null || true; done
       fi
       rm -f "$SANDBOX_DIR/dockerd.pid"
-      # What dockerd leaves behind when it is not the system's own.
-      ip link delete docker0 2>/dev/null || true
-      for table in nat filter; do
-        iptables -t "$table" -S 2>/dev/null | grep -q DOCKER || continue
-        iptables-save -t "$table" | grep -v -- '-j DOCKER\|DOCKER' | iptables-restore -T "$table" 2>/dev/null || true
-      done
+      # Put the firewall and forwarding back as they were before the private dockerd.
+      if [ -s "$SANDBOX_DIR/iptables.before" ]; then
+        iptables-restore <"$SANDBOX_DIR/iptables.before" 2>/dev/null || say "could not restore the iptables rules"
+        rm -f "$SANDBOX_DIR/iptables.before"
+      fi
+      if [ -s "$SANDBOX_DIR/ip_forward.before" ]; then
+        sysctl -q -w "net.ipv4.ip_forward=$(cat "$SANDBOX_DIR/ip_forward.before")" || true
+        rm -f "$SANDBOX_DIR/ip_forward.before"
+      fi
     fi
     ;;
   *)

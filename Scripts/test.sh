@@ -2,8 +2,10 @@
 # The whole test suite, as the README and CI run it:
 #   1. build everything (agent, drivers, tests);
 #   2. the embedded JSON Schemas match Docs/schemas;
-#   3. the conformance kit passes the drivers we ship, through the real agent binary, and the
-#      demo (dev control plane + agent + mock driver) runs;
+#   3. a Docker Engine is there (yours, or a private dockerd started here and stopped at the
+#      end: Scripts/docker-sandbox.sh); the conformance kit passes the drivers we ship, through
+#      the real agent binary; the demo (dev control plane + agent + driver) runs with the mock
+#      and with a real Docker session;
 #   4. Python's jsonschema agrees with our validator on every fixture;
 #   5. the Swift test suite.
 set -euo pipefail
@@ -17,13 +19,24 @@ swift build --build-tests
 step "embedded schemas are current"
 python3 Scripts/gen-schemas.py --check
 
+step "a Docker Engine for the Docker driver (Scripts/docker-sandbox.sh)"
+eval "$(Scripts/docker-sandbox.sh up)"
+trap 'Scripts/docker-sandbox.sh down' EXIT
+# The Docker driver's Swift tests fail, rather than skip, when Docker is missing.
+export STREAMSPACE_REQUIRE_DOCKER=1
+image="${STREAMSPACE_TEST_IMAGE:-streamspace-test/httpd:1}"
+
 for driver in mock sample; do
   step "agent driver-check --driver $driver"
   .build/debug/agent driver-check --driver "$driver"
 done
+step "agent driver-check --driver docker"
+.build/debug/agent driver-check --driver docker --image "$image" --port 8080
 
-step "agent demo --driver mock (the README's first command)"
+step "agent demo --driver mock"
 .build/debug/agent demo --driver mock
+step "agent demo --driver docker (what the README's first command, Scripts/demo.sh, runs)"
+.build/debug/agent demo --driver docker --image "$image" --port 8080 --check-url
 
 step "schema cross-check with Python jsonschema"
 python3 -m pytest -q Tests/schema_crosscheck.py

@@ -1,5 +1,6 @@
 import AgentHost
 import ArgumentParser
+import AsyncHTTPClient
 import ControlPlaneProtocol
 import DevControlPlane
 import DriverModel
@@ -25,6 +26,9 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(help: "The session's port (its viewer endpoint).")
     var port = 8080
+
+    @Flag(help: "Fetch the session's viewer URL after start and wake, and show that it answers (for drivers of real platforms).")
+    var checkURL = false
 
     func run() async throws {
         bootstrapLogging(driverOptions.logLevel)
@@ -86,12 +90,15 @@ struct DemoCommand: AsyncParsableCommand {
             let started = try await awaitCommand(controlPlane, created.commandId)
             let running = await controlPlane.state.session(created.sessionId)
             say("  → \(running?.state ?? "?"), viewer \(running?.url ?? "none") [\(started)]")
+            if checkURL { say("  viewer: \(try await fetch(running?.url))") }
 
             let hibernate = try await controlPlane.hibernate(sessionId: created.sessionId)
             say("hibernate_session … → \(try await awaitCommand(controlPlane, hibernate)), state \(await controlPlane.state.session(created.sessionId)?.state ?? "?")")
             let wake = try await controlPlane.wake(sessionId: created.sessionId)
             say("wake_session … → \(try await awaitCommand(controlPlane, wake)), viewer \(await controlPlane.state.session(created.sessionId)?.url ?? "none")")
-            let stop = try await controlPlane.deleteSession(created.sessionId)
+            if checkURL { say("  viewer: \(try await fetch(await controlPlane.state.session(created.sessionId)?.url))") }
+            // The demo leaves nothing behind: the stop deletes the session's home volume too.
+            let stop = try await controlPlane.deleteSession(created.sessionId, deletePVC: true)
             say("stop_session … → \(try await awaitCommand(controlPlane, stop)), state \(await controlPlane.state.session(created.sessionId)?.state ?? "?")")
 
             let state = await controlPlane.state
@@ -102,6 +109,24 @@ struct DemoCommand: AsyncParsableCommand {
             await finish()
             throw CLIError("demo failed: \(error)", exitCode: 1)
         }
+    }
+
+    /// GETs a viewer URL (retrying while the session's server comes up): "HTTP 200, 38 bytes: …".
+    private func fetch(_ url: String?) async throws -> String {
+        guard let url else { throw CLIError("the session has no viewer URL", exitCode: 1) }
+        var lastError = "no answer"
+        for _ in 0..<50 {
+            do {
+                let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+                let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+                let firstLine = body.split(separator: "\n").first.map { String($0.prefix(60)) } ?? ""
+                return "GET \(url) → HTTP \(response.status.code), \(body.utf8.count) bytes: \(firstLine)"
+            } catch {
+                lastError = "\(error)"
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw CLIError("the viewer \(url) does not answer: \(lastError)", exitCode: 1)
     }
 
     /// Waits for a command to finish; "completed" or throws with the agent's error.
