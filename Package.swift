@@ -140,6 +140,11 @@ let package = Package(
             ],
             path: "Benchmarks/LinkBench"),
 
+        .executableTarget(
+            name: "DockerBench",
+            dependencies: ["AgentHost", "DevControlPlane", "DriverModel", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/DockerBench"),
+
         .testTarget(
             name: "ControlPlaneProtocolTests",
             dependencies: ["ControlPlaneProtocol", "DriverModel"],
