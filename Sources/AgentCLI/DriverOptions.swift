@@ -7,7 +7,7 @@ import Logging
 /// The options every command that loads a driver shares.
 struct DriverOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The driver: a path to a .so file, or a name looked up as NAME.so / libNAME.so.",
+        "The driver: a path to a .so file, or a name looked up as NAME.so / libNAME.so (shipped: docker, mock, sample).",
         valueName: "path-or-name"))
     var driver: String
 
