@@ -71,6 +71,26 @@ import Testing
         await driver.destroy()
     }
 
+    @Test func theOperatorChoosesThePublicURLAndTheTemplateChoosesTheHomePath() async throws {
+        let id = DockerTest.sessionID("public")
+        defer { DockerTest.cleanUp([id]) }
+        let driver = try await DockerTest.loadDriver(config: #"{"publicHost": "desk.example.test", "publicScheme": "https"}"#)
+        var spec = try DockerTest.spec(id)
+        spec.template.volumeMounts = [.init(name: "home", mountPath: "/data/home")]
+        let status = try await driver.start(spec)
+        let url = try #require(status.endpoints.first?.url)
+        #expect(url.hasPrefix("https://desk.example.test:"), "\(url)")
+        let inspect = try #require(try DockerTestEnvironment.inspect("ss-\(id)"))
+        let mounts = try #require(inspect["Mounts"] as? [[String: Any]])
+        #expect(mounts.first?["Destination"] as? String == "/data/home")
+        #expect(mounts.first?["Name"] as? String == "ss-\(id)-home")
+        // Published on loopback all the same: the public name is for the URL only.
+        let bindings = (inspect["HostConfig"] as? [String: Any])?["PortBindings"] as? [String: [[String: String]]]
+        #expect(bindings?["8080/tcp"]?.first?["HostIp"] == "127.0.0.1")
+        _ = try await driver.stop(StopRequest(sessionId: id, deleteVolumes: true))
+        await driver.destroy()
+    }
+
     @Test func aDoubleStartLeavesOneContainer() async throws {
         let id = DockerTest.sessionID("double")
         defer { DockerTest.cleanUp([id]) }
@@ -264,6 +284,17 @@ import Testing
         }
         #expect(tail.contains { $0.0 == 1 && $0.1.contains("session starting (stdout)") })
         #expect(tail.contains { $0.0 == 2 && $0.1.contains("session starting (stderr)") })
+
+        // sinceTime: a time after every line gives nothing; one before the start gives them all.
+        func lines(since: String) async -> Int {
+            var count = 0
+            for await event in driver.openLogs(LogRequest(sessionId: id, sinceTime: since)) {
+                if case .data = event { count += 1 }
+            }
+            return count
+        }
+        #expect(await lines(since: RFC3339.format(seconds: Int64(Date().timeIntervalSince1970) + 3600)) == 0)
+        #expect(await lines(since: RFC3339.format(seconds: Int64(Date().timeIntervalSince1970) - 3600)) >= 2)
 
         let follow = driver.openLogs(LogRequest(sessionId: id, follow: true, tailLines: 0))
         let marker = "written-after-open-\(UInt32.random(in: 0...UInt32.max))"
