@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "mock", type: .dynamic, targets: ["MockDriver"]),
         .library(name: "sample", type: .dynamic, targets: ["SampleDriver"]),
         .library(name: "docker", type: .dynamic, targets: ["DockerDriver"]),
+        .library(name: "lxd", type: .dynamic, targets: ["LXDDriver"]),
         // A second Swift driver, for the tests of two Swift drivers in one process.
         .library(name: "twin", type: .dynamic, targets: ["TwinDriver"]),
     ],
@@ -121,6 +122,12 @@ let package = Package(
                 dependencies: ["DriverSDK", "DriverModel", "PlatformKit",
                                .product(name: "NIOHTTP1", package: "swift-nio")],
                 path: "Plugins/Docker", exclude: ["README.md"],
+                linkerSettings: swiftDriverLinkerSettings),
+
+        .target(name: "LXDDriver",
+                dependencies: ["DriverSDK", "DriverModel", "PlatformKit",
+                               .product(name: "NIOHTTP1", package: "swift-nio")],
+                path: "Plugins/LXD", exclude: ["README.md"],
                 linkerSettings: swiftDriverLinkerSettings),
 
         .target(name: "TwinDriver", dependencies: ["DriverSDK"], path: "Tests/Drivers/Twin",

@@ -1,4 +1,5 @@
 import DriverModel
+import PlatformKit
 
 /// What the driver knows about one session's container, read from Docker's list or inspect
 /// answer, and how it reads as a session status.
@@ -99,18 +100,12 @@ struct ContainerRecord: Sendable {
         return SessionStatus(sessionId: sessionID, state: .failed, platformMetadata: metadata, message: failureReason)
     }
 
-    /// The template's ports, kept in a label at creation ("vnc=3000/tcp,audio=4713/tcp"), with
-    /// the host ports Docker published them on this time.
+    /// The template's ports (kept in a label at creation), with the host ports Docker
+    /// published them on this time.
     func endpoints(publicScheme: String, publicHost: String) -> [Endpoint] {
-        PortLabel.decode(labels[PortLabel.key] ?? "").map { port in
-            let key = "\(port.port)/\(port.protocol ?? "tcp")"
-            let url = publishedPorts[key].flatMap { hostPort -> String? in
-                guard port.protocol ?? "tcp" == "tcp" else { return nil }
-                let host = publicHost.contains(":") ? "[\(publicHost)]" : publicHost
-                return "\(publicScheme)://\(host):\(hostPort)"
-            }
-            return Endpoint(name: port.name, port: port.port, url: url)
-        }
+        PortList.endpoints(PortList.decode(labels[DockerNames.portsLabel] ?? ""),
+                           hostPort: { publishedPorts["\($0.port)/\($0.protocol ?? "tcp")"] },
+                           scheme: publicScheme, host: publicHost)
     }
 
     private static func labels(_ value: JSONValue?) -> [String: String]? {
@@ -120,25 +115,5 @@ struct ContainerRecord: Sendable {
 
     private static func trimSlash(_ name: String) -> String {
         name.hasPrefix("/") ? String(name.dropFirst()) : name
-    }
-}
-
-/// The template's named ports, kept on the container so any later agent can name endpoints.
-enum PortLabel {
-    static let key = "streamspace.io/ports"
-
-    static func encode(_ ports: [SessionSpec.Port]) -> String {
-        ports.map { "\($0.name)=\($0.port)/\($0.protocol ?? "tcp")" }.joined(separator: ",")
-    }
-
-    static func decode(_ text: String) -> [SessionSpec.Port] {
-        text.split(separator: ",").compactMap { item in
-            let parts = item.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2 else { return nil }
-            let portAndProtocol = parts[1].split(separator: "/")
-            guard let port = Int(portAndProtocol[0]) else { return nil }
-            return SessionSpec.Port(name: String(parts[0]), port: port,
-                                    protocol: portAndProtocol.count > 1 ? String(portAndProtocol[1]) : "tcp")
-        }
     }
 }

@@ -1,4 +1,5 @@
 import DriverModel
+import PlatformKit
 
 /// The body of `POST /containers/create` for a session: the whole translation from the
 /// abstract spec to Docker, in one place to read and review.
@@ -9,7 +10,7 @@ enum ContainerSpec {
             DockerNames.managedLabel: .string("true"),
             DockerNames.sessionLabel: .string(spec.id),
             DockerNames.userLabel: .string(spec.user),
-            PortLabel.key: .string(PortLabel.encode(spec.template.ports)),
+            DockerNames.portsLabel: .string(PortList.encode(spec.template.ports)),
         ]
         if let template = spec.template.name { labels[DockerNames.templateLabel] = .string(template) }
 

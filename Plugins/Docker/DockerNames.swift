@@ -9,6 +9,8 @@ enum DockerNames {
     static let userLabel = "streamspace.io/user"
     static let templateLabel = "streamspace.io/template"
     static let volumeLabel = "streamspace.io/volume"
+    /// The template's ports (PlatformKit's PortList), so endpoints can be named again.
+    static let portsLabel = "streamspace.io/ports"
 
     static func container(_ sessionID: String) -> String { "ss-\(sessionID)" }
 

@@ -1,0 +1,81 @@
+import DriverModel
+import NIOHTTP1
+import PlatformKit
+
+/// LXD's REST API over PlatformKit's HTTP client: the `{type, status_code, metadata}` envelope,
+/// errors with LXD's own message, and background operations waited on with a bound.
+final class LXDClient: Sendable {
+    let http: PlatformHTTPClient
+    let project: String
+    let operationTimeout: Duration
+
+    init(address: PlatformAddress, project: String, operationTimeout: Duration) throws(DriverError) {
+        http = try PlatformHTTPClient(address: address, platformName: "LXD")
+        self.project = project
+        self.operationTimeout = operationTimeout
+    }
+
+    /// A synchronous call: the `metadata` of the answer. `allowNotFound` turns 404 into nil.
+    func get(_ path: String, query: [(String, String)] = [], what: @autoclosure () -> String) async throws(DriverError) -> JSONValue {
+        try await call(.GET, path, query: query, what: what()) ?? .null
+    }
+
+    func getIfExists(_ path: String, query: [(String, String)] = [], what: @autoclosure () -> String) async throws(DriverError) -> JSONValue? {
+        try await call(.GET, path, query: query, allowNotFound: true, what: what())
+    }
+
+    /// Any call; an async answer is waited on (bounded) and its failure becomes an error with
+    /// LXD's message, which reaches the Control Plane as is.
+    @discardableResult
+    func call(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], json: JSONValue? = nil,
+              allowNotFound: Bool = false, what: @autoclosure () -> String) async throws(DriverError) -> JSONValue? {
+        let response = try await http.request(method, "/1.0" + path, query: query + [("project", project)], json: json,
+                                              timeout: operationTimeout)
+        let body = try response.json()
+        if response.status == 404 && allowNotFound { return nil }
+        guard response.isSuccess, body["type"]?.stringValue != "error" else {
+            throw Self.error(status: response.status, body: body, fallback: response.bodyText, what: what())
+        }
+        if body["type"]?.stringValue == "async", let operation = body["operation"]?.stringValue {
+            return try await wait(operation, what: what())
+        }
+        return body["metadata"]
+    }
+
+    /// GET <operation>/wait: the operation's metadata once it succeeded.
+    private func wait(_ operation: String, what: String) async throws(DriverError) -> JSONValue? {
+        let seconds = Int(operationTimeout.components.seconds)
+        let response = try await http.request(.GET, operation + "/wait", query: [("timeout", String(seconds)), ("project", project)],
+                                              timeout: operationTimeout + .seconds(5))
+        let body = try response.json()
+        guard response.isSuccess, let metadata = body["metadata"] else {
+            throw Self.error(status: response.status, body: body, fallback: response.bodyText, what: what)
+        }
+        switch metadata["status_code"]?.intValue {
+        case 200: return metadata["metadata"]
+        case 103, 105, 106:  // running, pending, ... still: the bound passed
+            throw DriverError(.timeout, "lxd: \(what) did not finish within \(operationTimeout)")
+        default:
+            let message = metadata["err"]?.stringValue ?? metadata["status"]?.stringValue ?? "failed"
+            throw DriverError(.unavailable, "lxd: \(what): \(Self.firstLines(message))")
+        }
+    }
+
+    static func error(status: Int, body: JSONValue, fallback: String, what: String) -> DriverError {
+        let message = body["error"]?.stringValue ?? fallback
+        let code: DriverStatusCode = switch body["error_code"]?.intValue.map(Int.init) ?? status {
+        case 400: .invalidArgument
+        case 403: .failedPrecondition
+        case 404: .notFound
+        case 409: .alreadyExists
+        case 500, 503: .unavailable
+        default: .internal
+        }
+        return DriverError(code, "lxd: \(what): \(firstLines(message))")
+    }
+
+    /// LXD forwards whole CRIU logs; a person needs the first lines.
+    static func firstLines(_ text: String) -> String {
+        text.split(separator: "\n").prefix(3).joined(separator: " / ")
+    }
+}
