@@ -172,6 +172,12 @@ let package = Package(
             path: "Tests/LinkTests"
         ),
         .testTarget(
+            name: "LXDDriverTests",
+            dependencies: ["AgentHost", "AgentTestSupport", "DevControlPlane", "ControlPlaneProtocol", "DriverModel",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "Tests/LXDDriverTests"
+        ),
+        .testTarget(
             name: "DockerDriverTests",
             dependencies: ["AgentHost", "AgentTestSupport", "DevControlPlane", "ControlPlaneProtocol", "DriverModel",
                            .product(name: "AsyncHTTPClient", package: "async-http-client")],

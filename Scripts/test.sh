@@ -2,8 +2,8 @@
 # The whole test suite, as the README and CI run it:
 #   1. build everything (agent, drivers, tests);
 #   2. the embedded JSON Schemas match Docs/schemas;
-#   3. a Docker Engine is there (yours, or a private dockerd started here and stopped at the
-#      end: Scripts/docker-sandbox.sh); the conformance kit passes the drivers we ship, through
+#   3. a Docker Engine and an LXD are there (yours, or private daemons started here and stopped
+#      at the end: Scripts/docker-sandbox.sh, Scripts/lxd-sandbox.sh); the conformance kit passes the drivers we ship, through
 #      the real agent binary; the demo (dev control plane + agent + driver) runs with the mock
 #      and with a real Docker session;
 #   4. Python's jsonschema agrees with our validator on every fixture;
@@ -32,6 +32,14 @@ for driver in mock sample; do
 done
 step "agent driver-check --driver docker"
 .build/debug/agent driver-check --driver docker --image "$image" --port 8080
+
+step "an LXD for the LXD driver (Scripts/lxd-sandbox.sh)"
+eval "$(Scripts/lxd-sandbox.sh up)"
+trap 'Scripts/lxd-sandbox.sh down; Scripts/docker-sandbox.sh down' EXIT
+export STREAMSPACE_REQUIRE_LXD=1
+step "agent driver-check --driver lxd"
+.build/debug/agent driver-check --driver lxd --driver-config '{"stopTimeoutSeconds": 2}' \
+  --image "${STREAMSPACE_LXD_TEST_IMAGE:-streamspace-test/httpd}" --port 8080
 
 step "agent demo --driver mock"
 .build/debug/agent demo --driver mock

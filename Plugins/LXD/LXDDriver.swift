@@ -181,8 +181,11 @@ final class LXDDriver: StreamSpaceDriver {
         if !record.isHibernated { try await mark(record.name, "hibernated") }
         if record.status == "Frozen" { try await setState(record.name, action: "unfreeze", what: "unfreezing \(record.name)") }
         if record.status != "Stopped" {
-            try await setState(record.name, action: "stop", stateful: statefulHibernation,
-                               what: statefulHibernation ? "stopping \(record.name) statefully" : "stopping \(record.name)")
+            if statefulHibernation {
+                try await setState(record.name, action: "stop", stateful: true, what: "stopping \(record.name) statefully")
+            } else {
+                try await stopCleanlyOrForce(record.name)
+            }
         }
         return try await currentStatus(record.name)
     }
@@ -216,12 +219,36 @@ final class LXDDriver: StreamSpaceDriver {
         return try await currentStatus(record.name)
     }
 
+    /// A clean shutdown (the init's halt signal), bounded by stopTimeoutSeconds; an init that
+    /// ignores it is stopped by force, as `lxc stop` would be with --force.
+    private func stopCleanlyOrForce(_ name: String) async throws(DriverError) {
+        do {
+            try await setState(name, action: "stop", what: "stopping \(name)")
+        } catch {
+            let state = try await lxd.get("/instances/\(QueryString.segment(name))/state", what: "reading \(name)")
+            guard state["status"]?.stringValue != "Stopped" else { return }
+            host.log(.info, "lxd: \(name) did not stop within \(configuration.stopTimeoutSeconds) s (\(error.message)); forcing it")
+            try await setState(name, action: "stop", force: true, what: "stopping \(name) by force")
+        }
+    }
+
     private func setState(_ name: String, action: String, force: Bool = false, stateful: Bool = false,
                           what: String) async throws(DriverError) {
         var body: [String: JSONValue] = ["action": .string(action), "timeout": .int(Int64(configuration.stopTimeoutSeconds))]
         if force { body["force"] = .bool(true) }
         if stateful { body["stateful"] = .bool(true) }
-        try await lxd.call(.PUT, "/instances/\(QueryString.segment(name))/state", json: .object(body), what: what)
+        // LXD refuses a state change while another operation holds the instance (a shutdown
+        // that was given up on still does for a moment): wait for it, within the bound.
+        let deadline = ContinuousClock.now + configuration.operationTimeout
+        while true {
+            do {
+                try await lxd.call(.PUT, "/instances/\(QueryString.segment(name))/state", json: .object(body), what: what)
+                return
+            } catch {
+                guard error.message.contains("Instance is busy"), ContinuousClock.now < deadline else { throw error }
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
     }
 
     private func mark(_ name: String, _ state: String) async throws(DriverError) {
