@@ -4,12 +4,14 @@ import DriverModel
 import Glibc
 import Logging
 
-/// The options every command that loads a driver shares.
+/// The options every command that loads one driver shares (`agent run`, which may load several,
+/// has `RunDriverOptions`).
 struct DriverOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "The driver: a path to a .so file, or a name looked up as NAME.so / libNAME.so (shipped: docker, mock, sample).",
+    // An array only to notice a repeat: a plain option would silently keep the last one.
+    @Option(name: .customLong("driver"), help: ArgumentHelp(
+        "The driver: a path to a .so file, or a name looked up as NAME.so / libNAME.so (shipped: docker, mock, sample). One driver.",
         valueName: "path-or-name"))
-    var driver: String
+    var drivers: [String]
 
     @Option(name: .long, help: ArgumentHelp(
         "The driver's JSON config: a file, or inline JSON starting with '{'. Default: {}.",
@@ -19,36 +21,62 @@ struct DriverOptions: ParsableArguments {
     @Option(name: .long, help: "Log level for the agent's and the driver's log lines (on stderr): trace, debug, info, warning, error.")
     var logLevel: LogLevelOption = .warning
 
+    /// The one driver named; a second `--driver` is refused rather than silently dropped.
+    func driver() throws(CLIError) -> String {
+        guard drivers.count == 1, let driver = drivers.first else {
+            throw CLIError("--driver is given \(drivers.count) times (\(drivers.joined(separator: ", "))): this command loads one driver; only `agent run` loads several")
+        }
+        return driver
+    }
+
     /// The config bytes, read and checked to be a JSON object.
     func configuration() throws(CLIError) -> [UInt8] {
-        guard let driverConfig else { return Array("{}".utf8) }
-        let bytes: [UInt8]
-        if driverConfig.hasPrefix("{") {
-            bytes = Array(driverConfig.utf8)
-        } else {
-            bytes = try readFile(driverConfig, what: "driver config")
-        }
-        guard case .object? = try? JSONValue(parsing: bytes) else {
-            throw CLIError("driver config \(driverConfig.hasPrefix("{") ? "(inline)" : driverConfig): not a JSON object")
-        }
-        return bytes
+        try DriverLoading.configuration(driverConfig)
     }
 
     /// Loads the driver and creates an instance from --driver-config.
     func createDriver() async throws(CLIError) -> Driver {
         let library = try loadLibrary()
-        let configuration = try configuration()
+        return try await DriverLoading.create(library, configuration: try configuration())
+    }
+
+    func loadLibrary() throws(CLIError) -> DriverLibrary {
+        try DriverLoading.library(try driver())
+    }
+}
+
+/// Turning `--driver` and `--driver-config` values into a driver instance, one error line each.
+enum DriverLoading {
+    /// A config argument (a file, or inline JSON starting with '{'; nil: `{}`), read and checked
+    /// to be a JSON object. `driver` names whose it is in errors, when several are loaded.
+    static func configuration(_ argument: String?, for driver: String? = nil) throws(CLIError) -> [UInt8] {
+        guard let argument else { return Array("{}".utf8) }
+        let what = driver.map { "\($0)'s driver config" } ?? "driver config"
+        let bytes: [UInt8]
+        if argument.hasPrefix("{") {
+            bytes = Array(argument.utf8)
+        } else {
+            bytes = try readFile(argument, what: what)
+        }
+        guard case .object? = try? JSONValue(parsing: bytes) else {
+            // Inline config is never echoed: it may hold credentials.
+            throw CLIError("\(what) \(argument.hasPrefix("{") ? "(inline)" : argument): not a JSON object")
+        }
+        return bytes
+    }
+
+    static func library(_ driver: String) throws(CLIError) -> DriverLibrary {
         do {
-            return try await Driver.create(library, configuration: configuration, logger: Logger(label: "streamspace.driver"))
+            let path = try DriverSearchPath.standard().resolve(driver)
+            return try DriverLibrary.load(path: path)
         } catch {
             throw CLIError(error.message)
         }
     }
 
-    func loadLibrary() throws(CLIError) -> DriverLibrary {
+    static func create(_ library: DriverLibrary, configuration: [UInt8]) async throws(CLIError) -> Driver {
         do {
-            let path = try DriverSearchPath.standard().resolve(driver)
-            return try DriverLibrary.load(path: path)
+            return try await Driver.create(library, configuration: configuration, logger: Logger(label: "streamspace.driver"))
         } catch {
             throw CLIError(error.message)
         }
@@ -64,6 +92,11 @@ struct CLIError: Error, CustomStringConvertible {
         self.exitCode = exitCode
     }
     var description: String { message }
+
+    /// Several problems, one line each (each gets its own "agent: error: ").
+    init(_ problems: [String], exitCode: Int32 = 2) {
+        self.init(problems.joined(separator: "\nagent: error: "), exitCode: exitCode)
+    }
 }
 
 extension CLIError {

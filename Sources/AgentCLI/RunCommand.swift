@@ -24,9 +24,21 @@ struct RunCommand: AsyncParsableCommand {
             jittered backoff. Sessions keep running while the link is down. SIGTERM or SIGINT \
             stops the agent; sessions keep running.
 
-            Example:
+            Several drivers: repeat --driver. Each driver is its own agent, with its own \
+            registration, connection and heartbeats (the Control Plane maps one agent id to one \
+            platform): its agent id is <agent-id>-<driver name> unless --driver-agent-id \
+            NAME=ID says otherwise, and it registers with its own driver's platform (so \
+            --platform is refused). Each driver takes its own --driver-config NAME=FILE-OR-JSON, \
+            NAME being its --driver value as written or its described name. With --state-dir, \
+            each agent keeps its key in <dir>/<its agent id, percent-encoded>/.
+
+            Examples:
               AGENT_API_KEY=$(cat key) agent --control-plane-url wss://cp.example.com \\
                 --agent-id docker-host-1 --driver docker --region eu-west
+
+              # agents host-1-docker and host-1-lxd, one process:
+              AGENT_API_KEY=$(cat key) agent --control-plane-url wss://cp.example.com \\
+                --agent-id host-1 --driver docker --driver lxd --driver-config lxd=lxd.json
             """)
 
     @Option(help: ArgumentHelp("The Control Plane's WebSocket URL, ws:// or wss:// [CONTROL_PLANE_URL].", valueName: "url"))
@@ -41,7 +53,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A file holding the API key.", valueName: "file"))
     var apiKeyFile: String?
 
-    @Option(help: ArgumentHelp("The platform to register as: kubernetes, docker, vm or cloud [PLATFORM]. Default: the driver's.", valueName: "platform"))
+    @Option(help: ArgumentHelp("The platform to register as: kubernetes, docker, vm or cloud [PLATFORM]. Default: the driver's. Not with several drivers.", valueName: "platform"))
     var platform: String?
 
     @Option(help: ArgumentHelp("The region to register in, 2–50 characters [REGION].", valueName: "region"))
@@ -59,9 +71,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds between heartbeats, 1–45 [HEARTBEAT_INTERVAL]. Default: 15.", valueName: "seconds"))
     var heartbeatInterval: Int?
 
-    @OptionGroup var driverOptions: DriverOptions
+    @OptionGroup var driverOptions: RunDriverOptions
 
-    @Option(help: ArgumentHelp("Where the agent keeps state (an API key the server issues). Default: /var/lib/streamspace-agent when root, else none.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Where the agent keeps state (an API key the server issues; with several drivers, one folder per agent id). Default: /var/lib/streamspace-agent when root, else none.", valueName: "dir"))
     var stateDir: String?
 
     @Option(help: ArgumentHelp("CA certificate(s) (PEM) to trust for the Control Plane, instead of the system's.", valueName: "file"))
@@ -79,40 +91,39 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         bootstrapLogging(driverOptions.logLevel)
         let logger = Logger(label: "streamspace.agent")
-        let environment = ProcessEnvironment.current
         do {
-            let driver = try await driverOptions.createDriver()
-            let configuration = try linkConfiguration(environment: environment, driver: driver)
-            let link = AgentLink(configuration: configuration, driver: driver, logger: logger)
-            let group = ServiceGroup(configuration: .init(
-                services: [.init(service: link, successTerminationBehavior: .gracefullyShutdownGroup,
-                                 failureTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-            do {
-                try await group.run()
-            } catch let error as LinkError {
-                await driver.destroy()
-                throw CLIError(error.description, exitCode: 1)
+            let drivers = try await DriverLoader.load(try driverOptions.requests())
+            let configurations: [LinkConfiguration]
+            do throws(CLIError) {
+                configurations = try linkConfigurations(environment: ProcessEnvironment.current, drivers: drivers)
+            } catch {
+                for loaded in drivers { await loaded.driver.destroy() }
+                throw error
             }
-            await driver.destroy()
+            try await AgentLinks(drivers: drivers, configurations: configurations, logger: logger).run()
         } catch let error as CLIError {
             error.exit()
         }
     }
 
-    /// Flags, then environment, then defaults; every problem at once, one line each.
-    func linkConfiguration(environment: [String: String], driver: Driver) throws(CLIError) -> LinkConfiguration {
+    /// Flags, then environment, then defaults, for each driver's link; every problem at once,
+    /// one line each. One driver registers as --agent-id; several as <agent-id>-<driver name>
+    /// (or their --driver-agent-id), each with its own driver's platform.
+    func linkConfigurations(environment: [String: String], drivers: [LoadedDriver]) throws(CLIError) -> [LinkConfiguration] {
         func value(_ flag: String?, _ variable: String) -> String? {
             if let flag { return flag }
             if let text = environment[variable], !text.isEmpty { return text }
             return nil
         }
+        let several = drivers.count > 1
         var problems: [String] = []
         let url = value(controlPlaneUrl, "CONTROL_PLANE_URL")
         let agentID = value(agentId, "AGENT_ID")
         if url == nil { problems.append("--control-plane-url (or CONTROL_PLANE_URL) is required") }
-        if agentID == nil { problems.append("--agent-id (or AGENT_ID) is required") }
+        if agentID == nil, drivers.contains(where: { $0.agentID == nil }) {
+            problems.append(several ? "--agent-id (or AGENT_ID) is required: several drivers register as <agent-id>-<driver name> unless --driver-agent-id names each"
+                                    : "--agent-id (or AGENT_ID) is required")
+        }
 
         var key = value(apiKey, "AGENT_API_KEY")
         if let apiKeyFile {
@@ -139,23 +150,74 @@ struct RunCommand: AsyncParsableCommand {
         for (flag, path) in [("--ca-file", caFile), ("--client-cert", clientCert), ("--client-key", clientKey)] {
             if let path, access(path, R_OK) != 0 { problems.append("\(flag) \(path): \(String(cString: strerror(errno)))") }
         }
+        let platformValue = value(platform, "PLATFORM")
+        if several {
+            if let platformValue {
+                let given = platform != nil ? "--platform \(platformValue)" : "PLATFORM=\(platformValue)"
+                problems.append("\(given) cannot apply to several drivers: each registers with its own driver's platform")
+            }
+            if key == nil, clientCert != nil {
+                problems.append("a client certificate names one agent (its CN) and several drivers are several agents: add an API key (--api-key-file or AGENT_API_KEY)")
+            }
+        }
 
-        var configuration = LinkConfiguration(
-            controlPlaneURL: url ?? "", agentID: agentID ?? "", apiKey: key,
-            platform: value(platform, "PLATFORM") ?? driver.description.platform,
+        var shared = LinkConfiguration(
+            controlPlaneURL: url ?? "", agentID: "", apiKey: key, platform: "",
             region: value(region, "REGION") ?? "default",
             capacity: .init(maxSessions: maxSessionsValue ?? 10, cpu: cpu, memory: memory))
-        configuration.heartbeatInterval = .seconds(heartbeat ?? 15)
-        configuration.tls.caFile = caFile
-        configuration.tls.clientCertificateFile = clientCert
-        configuration.tls.clientKeyFile = clientKey
-        configuration.tls.insecureSkipVerify = insecureSkipTlsVerify
-        configuration.stateDirectory = stateDir ?? (getuid() == 0 ? "/var/lib/streamspace-agent" : nil)
-        configuration.metadata = ["driver": driver.description.name, "driverVersion": driver.description.version,
+        shared.heartbeatInterval = .seconds(heartbeat ?? 15)
+        shared.tls.caFile = caFile
+        shared.tls.clientCertificateFile = clientCert
+        shared.tls.clientKeyFile = clientKey
+        shared.tls.insecureSkipVerify = insecureSkipTlsVerify
+        let stateDirectory = stateDir ?? (getuid() == 0 ? "/var/lib/streamspace-agent" : nil)
+
+        let configurations = drivers.map {
+            Self.configuration(shared, for: $0, several: several, agentID: agentID, platform: platformValue, stateDirectory: stateDirectory)
+        }
+        let idsKnown = agentID != nil || drivers.allSatisfy { $0.agentID != nil }
+        if idsKnown && several { problems += Self.agentIDProblems(configurations, drivers, stateDirectory: stateDirectory) }
+        if url != nil && idsKnown {
+            for problem in configurations.flatMap({ $0.problems() }) where !problems.contains(problem) {
+                problems.append(problem)
+            }
+        }
+        if !problems.isEmpty { throw CLIError(problems) }
+        return configurations
+    }
+
+    /// One driver's link: what all share, plus its agent id, platform, key folder and metadata.
+    private static func configuration(_ shared: LinkConfiguration, for loaded: LoadedDriver, several: Bool,
+                                      agentID: String?, platform: String?, stateDirectory: String?) -> LinkConfiguration {
+        var configuration = shared
+        let description = loaded.driver.description
+        configuration.agentID = loaded.agentID ?? (several ? agentID.map { "\($0)-\(description.name)" } : agentID) ?? ""
+        configuration.platform = several ? description.platform : platform ?? description.platform
+        // Each agent keeps the key the server issues it in a folder of its own.
+        configuration.stateDirectory = several
+            ? stateDirectory.map { "\($0)/\(LinkConfiguration.percentEncode(configuration.agentID))" } : stateDirectory
+        configuration.metadata = ["driver": description.name, "driverVersion": description.version,
                                   "agentVersion": AgentVersion.current]
-        if url != nil && agentID != nil { problems += configuration.problems() }
-        if !problems.isEmpty { throw CLIError(problems.joined(separator: "\nagent: error: ")) }
         return configuration
+    }
+
+    /// The Control Plane maps one agent id to one platform: two drivers may not share one. And
+    /// each id names a folder of the state dir.
+    private static func agentIDProblems(_ configurations: [LinkConfiguration], _ drivers: [LoadedDriver],
+                                        stateDirectory: String?) -> [String] {
+        var problems: [String] = []
+        var reported: Set<String> = []
+        for configuration in configurations where !reported.contains(configuration.agentID) {
+            let users = zip(configurations, drivers).filter { $0.0.agentID == configuration.agentID }.map(\.1.shown)
+            if users.count > 1 {
+                reported.insert(configuration.agentID)
+                problems.append("agent id \(configuration.agentID) would be used by drivers \(users.joined(separator: " and ")): give each its own (--driver-agent-id NAME=ID)")
+            }
+            if stateDirectory != nil, LinkConfiguration.percentEncode(configuration.agentID).utf8.count > Int(NAME_MAX) {
+                problems.append("agent id \(configuration.agentID.debugDescription) is too long to name its folder in the state dir: give a shorter one")
+            }
+        }
+        return problems
     }
 }
 

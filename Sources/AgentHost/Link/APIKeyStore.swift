@@ -17,7 +17,7 @@ struct APIKeyStore: Sendable {
     }
 
     func save(_ key: String) throws {
-        mkdir(directory, 0o700)
+        Self.makeDirectories(directory)
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { throw LinkError.configuration("cannot write \(temporary): \(String(cString: strerror(errno)))") }
@@ -27,6 +27,16 @@ struct APIKeyStore: Sendable {
         close(fd)
         guard written == text.utf8.count, rename(temporary, path) == 0 else {
             throw LinkError.configuration("cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// `mkdir -p` with mode 0700: an agent of a multi-driver agent keeps its key one folder down
+    /// (`<state-dir>/<agent id>`), and the state dir itself may not exist yet.
+    private static func makeDirectories(_ directory: String) {
+        var path = directory.hasPrefix("/") ? "" : "."
+        for component in directory.split(separator: "/") {
+            path += "/" + component
+            mkdir(path, 0o700)
         }
     }
 }

@@ -60,7 +60,8 @@ public struct LinkConfiguration: Sendable {
         controlPlaneURL.trimmingSuffix("/") + Registration.connectPath + "?agent_id=" + Self.percentEncode(agentID)
     }
 
-    static func percentEncode(_ text: String) -> String {
+    /// Percent-encodes all but RFC 3986's unreserved characters: also a safe file name (no "/").
+    public static func percentEncode(_ text: String) -> String {
         var result = ""
         for byte in text.utf8 {
             let isUnreserved = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A)

@@ -1,0 +1,49 @@
+import AgentHost
+import Logging
+import ServiceLifecycle
+
+/// Every driver's link in one service group: each its own registration, connection and
+/// heartbeats. SIGTERM or SIGINT stops them all; one refused for good stops them all too, so a
+/// supervisor sees the failure (sessions keep running either way).
+struct AgentLinks {
+    let drivers: [LoadedDriver]
+    let configurations: [LinkConfiguration]
+    let logger: Logger
+
+    func run() async throws {
+        let several = drivers.count > 1
+        let services = zip(drivers, configurations).map { loaded, configuration in
+            DriverLinkService(link: AgentLink(configuration: configuration, driver: loaded.driver, logger: logger),
+                              failurePrefix: several ? "driver \(loaded.shown), agent \(configuration.agentID): " : "")
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                                           failureTerminationBehavior: .gracefullyShutdownGroup) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        let outcome: Result<Void, any Error>
+        do {
+            try await group.run()
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        for loaded in drivers { await loaded.driver.destroy() }
+        try outcome.get()
+    }
+}
+
+/// One driver's link as a service; a refusal becomes the agent's error line, naming the driver
+/// and agent when several run (with one, the line reads as it always has).
+struct DriverLinkService: Service {
+    let link: AgentLink
+    let failurePrefix: String
+
+    func run() async throws {
+        do {
+            try await link.run()
+        } catch let error as LinkError {
+            throw CLIError(failurePrefix + error.description, exitCode: 1)
+        }
+    }
+}
