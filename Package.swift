@@ -162,7 +162,8 @@ let package = Package(
         .target(
             name: "AgentTestSupport",
             dependencies: ["AgentHost", "DevControlPlane", "ControlPlaneProtocol", "DriverModel",
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "Tests/Support"
         ),
         .testTarget(

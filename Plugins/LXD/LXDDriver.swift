@@ -228,7 +228,13 @@ final class LXDDriver: StreamSpaceDriver {
             let state = try await lxd.get("/instances/\(QueryString.segment(name))/state", what: "reading \(name)")
             guard state["status"]?.stringValue != "Stopped" else { return }
             host.log(.info, "lxd: \(name) did not stop within \(configuration.stopTimeoutSeconds) s (\(error.message)); forcing it")
-            try await setState(name, action: "stop", force: true, what: "stopping \(name) by force")
+            do {
+                try await setState(name, action: "stop", force: true, what: "stopping \(name) by force")
+            } catch {
+                // It may have stopped by itself meanwhile: that is what we wanted.
+                let after = try await lxd.get("/instances/\(QueryString.segment(name))/state", what: "reading \(name)")
+                if after["status"]?.stringValue != "Stopped" { throw error }
+            }
         }
     }
 

@@ -24,7 +24,7 @@ import Testing
         #expect(endpoint.name == "vnc" && endpoint.port == 8080)
         let url = try #require(endpoint.url)
         #expect(url.hasPrefix("http://127.0.0.1:"))
-        #expect(try await DockerTest.fetch(url).contains("streamspace session"))
+        #expect(try await Probes.fetch(url).contains("streamspace session"))
 
         let inspect = try #require(try DockerTestEnvironment.inspect("ss-\(id)"))
         let config = try #require(inspect["Config"] as? [String: Any])
@@ -297,22 +297,7 @@ import Testing
         #expect(await lines(since: RFC3339.format(seconds: Int64(Date().timeIntervalSince1970) - 3600)) >= 2)
 
         let follow = driver.openLogs(LogRequest(sessionId: id, follow: true, tailLines: 0))
-        let marker = "written-after-open-\(UInt32.random(in: 0...UInt32.max))"
-        let writer = Task {
-            try await Task.sleep(for: .milliseconds(300))
-            // PID 1's stdout is the container's log.
-            _ = try DockerTest.exec("ss-\(id)", "echo \(marker) > /proc/1/fd/1")
-        }
-        var sawMarker = false
-        for await event in follow {
-            if case .data(_, let bytes) = event, String(decoding: bytes, as: UTF8.self).contains(marker) {
-                sawMarker = true
-                follow.cancel()
-            }
-            if case .end = event { break }
-        }
-        _ = try await writer.value
-        #expect(sawMarker)
+        #expect(try await Probes.followDelivers(follow) { _ = try DockerTest.exec("ss-\(id)", "echo \($0) > /proc/1/fd/1") })
         _ = try await driver.stop(StopRequest(sessionId: id))
         await driver.destroy()
     }

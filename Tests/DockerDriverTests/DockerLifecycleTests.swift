@@ -25,7 +25,7 @@ import Testing
         #expect(session.state == "running" && session.vncReady && session.vncPort == 8080)
         #expect(session.platformMetadata?["workloadName"] == .string(container))
         let url = try #require(session.url)
-        #expect(try await DockerTest.fetch(url).contains("streamspace session"))
+        #expect(try await Probes.fetch(url).contains("streamspace session"))
 
         // Something the user keeps in their home.
         _ = try DockerTest.exec(container, "echo kept-across-hibernation > /config/keep.txt")
@@ -43,7 +43,7 @@ import Testing
         }
         #expect(try DockerTest.isRunning(container) == true)
         let newURL = try #require(woken.session(id)?.url)
-        #expect(try await DockerTest.fetch(newURL + "/keep.txt").contains("kept-across-hibernation"))
+        #expect(try await Probes.fetch(newURL + "/keep.txt").contains("kept-across-hibernation"))
 
         let stop = try await harness.controlPlane.deleteSession(id)
         _ = try await harness.waitForCommand(stop, .completed)

@@ -1,6 +1,5 @@
 import AgentHost
 import AgentTestSupport
-import AsyncHTTPClient
 import DriverModel
 import Foundation
 import Logging
@@ -35,25 +34,6 @@ enum DockerTest {
                     resources: try .init(cpu: "250m", memory: "64Mi"), persistentHome: persistentHome)
     }
 
-    /// GET a URL; the body as text. Retries briefly: a published port answers a moment after
-    /// the container's process binds it.
-    static func fetch(_ url: String, attempts: Int = 50) async throws -> String {
-        var lastError: (any Error)?
-        for _ in 0..<attempts {
-            do {
-                let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
-                let body = try await response.body.collect(upTo: 1 << 20)
-                if response.status == .ok { return String(buffer: body) }
-                lastError = HTTPStatusError(status: Int(response.status.code))
-            } catch {
-                lastError = error
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw lastError ?? HTTPStatusError(status: 0)
-    }
-
-    struct HTTPStatusError: Error { var status: Int }
 
     /// Runs a command in a session's container (as a person would, with the docker CLI).
     static func exec(_ container: String, _ script: String) throws -> String {

@@ -21,7 +21,7 @@ import Testing
         #expect(endpoint.name == "vnc" && endpoint.port == 8080)
         let url = try #require(endpoint.url)
         #expect(url.hasPrefix("http://127.0.0.1:2"))
-        #expect(try await LXDTest.fetch(url).contains("streamspace session"))
+        #expect(try await Probes.fetch(url).contains("streamspace session"))
 
         let instance = try #require(try LXDTestEnvironment.instance(ofSession: id))
         #expect(instance["name"] as? String == "ss-\(id)")
@@ -69,7 +69,7 @@ import Testing
         let woken = try await second.wake(sleeping)
         #expect(woken.state == .running)
         let url = try #require(woken.endpoints.first?.url)
-        #expect(try await LXDTest.fetch(url + "/keep.txt").contains("kept"))
+        #expect(try await Probes.fetch(url + "/keep.txt").contains("kept"))
         #expect(try await second.wake(sleeping).state == .running)  // idempotent
         for id in [sleeping, awake] { _ = try await second.stop(StopRequest(sessionId: id, deleteVolumes: true)) }
         await second.destroy()
@@ -162,21 +162,7 @@ import Testing
         #expect(text.contains("session starting (console)"))
 
         let follow = driver.openLogs(LogRequest(sessionId: id, follow: true, tailLines: 0))
-        let marker = "after-open-\(UInt32.random(in: 0...UInt32.max))"
-        let writer = Task {
-            try await Task.sleep(for: .milliseconds(300))
-            _ = try LXDTest.exec("ss-\(id)", "echo \(marker) > /dev/console")
-        }
-        var sawMarker = false
-        for await event in follow {
-            if case .data(_, let bytes) = event, String(decoding: bytes, as: UTF8.self).contains(marker) {
-                sawMarker = true
-                follow.cancel()
-            }
-            if case .end = event { break }
-        }
-        _ = try await writer.value
-        #expect(sawMarker)
+        #expect(try await Probes.followDelivers(follow) { _ = try LXDTest.exec("ss-\(id)", "echo \($0) > /dev/console") })
         _ = try await driver.stop(StopRequest(sessionId: id))
         await driver.destroy()
     }

@@ -22,7 +22,7 @@ import Testing
         #expect(session.vncReady && session.vncPort == 8080)
         let instance = try #require(try LXDTestEnvironment.instance(ofSession: id)?["name"] as? String)
         #expect(session.platformMetadata?["workloadName"] == .string(instance))
-        #expect(try await LXDTest.fetch(try #require(session.url)).contains("streamspace session"))
+        #expect(try await Probes.fetch(try #require(session.url)).contains("streamspace session"))
         _ = try LXDTest.exec(instance, "echo kept-across-hibernation > /config/keep.txt")
 
         let hibernate = try await harness.controlPlane.hibernate(sessionId: id)
@@ -33,7 +33,7 @@ import Testing
         let wake = try await harness.controlPlane.wake(sessionId: id)
         _ = try await harness.waitForCommand(wake, .completed)
         let woken = try await harness.waitFor("viewable again") { $0.session(id)?.state == "running" && $0.session(id)?.viewable == true }
-        #expect(try await LXDTest.fetch(try #require(woken.session(id)?.url) + "/keep.txt").contains("kept-across-hibernation"))
+        #expect(try await Probes.fetch(try #require(woken.session(id)?.url) + "/keep.txt").contains("kept-across-hibernation"))
 
         let stop = try await harness.controlPlane.deleteSession(id)
         _ = try await harness.waitForCommand(stop, .completed)

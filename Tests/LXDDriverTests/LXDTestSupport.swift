@@ -1,6 +1,5 @@
 import AgentHost
 import AgentTestSupport
-import AsyncHTTPClient
 import DriverModel
 import Foundation
 import Logging
@@ -28,21 +27,6 @@ enum LXDTest {
         SessionSpec(id: id, user: "alice", template: .init(name: "httpd", image: image, env: ["GREETING": "hello world"],
                                                            ports: [.init(name: "vnc", port: 8080)]),
                     resources: try .init(cpu: "250m", memory: "64Mi"), persistentHome: persistentHome)
-    }
-
-    static func fetch(_ url: String, attempts: Int = 50) async throws -> String {
-        var lastError: (any Error)?
-        for _ in 0..<attempts {
-            do {
-                let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
-                let body = try await response.body.collect(upTo: 1 << 20)
-                if response.status == .ok { return String(buffer: body) }
-            } catch {
-                lastError = error
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw lastError ?? CancellationError()
     }
 
     static func exec(_ instance: String, _ script: String) throws -> String {

@@ -74,8 +74,21 @@ public final class LinkHarness: Sendable {
         try await controlPlane.waitFor(what, timeout: timeout, predicate)
     }
 
+    /// Waits for a command to end in `state`; one that ends otherwise fails at once, saying how.
     public func waitForCommand(_ id: String, _ state: CommandState, timeout: Duration = .seconds(30)) async throws -> CommandRecord {
-        try await waitFor("command \(id) \(state.rawValue)", timeout: timeout) { $0.command(id)?.state == state }.command(id)!
+        let ended = try await waitFor("command \(id) \(state.rawValue)", timeout: timeout) {
+            guard let command = $0.command(id) else { return false }
+            return command.state == state || command.state == .completed || command.state == .failed
+        }.command(id)!
+        guard ended.state == state else { throw UnexpectedCommandOutcome(command: ended) }
+        return ended
+    }
+
+    public struct UnexpectedCommandOutcome: Error, CustomStringConvertible {
+        public var command: CommandRecord
+        public var description: String {
+            "\(command.action) \(command.commandId) ended \(command.state.rawValue): \(command.error ?? "no error")"
+        }
     }
 
     /// Stops the agent (sessions stay) and the control plane; removes what the agent started.
