@@ -45,16 +45,7 @@ enum DockerTest {
         return (inspect["State"] as? [String: Any])?["Running"] as? Bool
     }
 
-    /// Removes whatever a test left of a session, even after a failed expectation.
     static func cleanUp(_ ids: [String]) {
-        for id in ids {
-            for name in (try? DockerTestEnvironment.containers(ofSession: id)) ?? [] {
-                _ = try? DockerTestEnvironment.docker(["rm", "-f", name])
-            }
-            let volumes = (try? DockerTestEnvironment.dockerOutput(["volume", "ls", "-q", "--filter", "label=streamspace.io/session=\(id)"])) ?? ""
-            for volume in volumes.split(separator: "\n") {
-                _ = try? DockerTestEnvironment.docker(["volume", "rm", String(volume)])
-            }
-        }
+        DockerTestEnvironment.removeLeftovers(ofSessions: ids)
     }
 }

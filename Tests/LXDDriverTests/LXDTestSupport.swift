@@ -33,18 +33,7 @@ enum LXDTest {
         try LXDTestEnvironment.lxcOutput(["exec", instance, "--", "sh", "-c", script])
     }
 
-    /// Removes whatever a test left of a session, even after a failed expectation.
     static func cleanUp(_ ids: [String]) {
-        for id in ids {
-            if let instance = try? LXDTestEnvironment.instance(ofSession: id), let name = instance["name"] as? String {
-                _ = try? LXDTestEnvironment.lxc(["delete", "--force", name])
-            }
-            let volumes = (try? LXDTestEnvironment.query("/1.0/storage-pools/default/volumes/custom?recursion=1")) as? [[String: Any]] ?? []
-            for volume in volumes where (volume["config"] as? [String: String])?["user.streamspace.session"] == id {
-                if let name = volume["name"] as? String {
-                    _ = try? LXDTestEnvironment.lxc(["storage", "volume", "delete", "default", name])
-                }
-            }
-        }
+        LXDTestEnvironment.removeLeftovers(ofSessions: ids)
     }
 }

@@ -58,6 +58,19 @@ public enum DockerTestEnvironment {
             .split(separator: "\n").map(String.init)
     }
 
+    /// Removes whatever a test left of sessions (containers, volumes), even after a failure.
+    public static func removeLeftovers(ofSessions ids: [String]) {
+        for id in ids {
+            for name in (try? containers(ofSession: id)) ?? [] {
+                _ = try? docker(["rm", "-f", name])
+            }
+            let volumes = (try? dockerOutput(["volume", "ls", "-q", "--filter", "label=streamspace.io/session=\(id)"])) ?? ""
+            for volume in volumes.split(separator: "\n") {
+                _ = try? docker(["volume", "rm", String(volume)])
+            }
+        }
+    }
+
     public struct DockerCLIError: Error, CustomStringConvertible {
         public var arguments: [String]
         public var stderr: String

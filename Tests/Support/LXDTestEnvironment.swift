@@ -53,4 +53,19 @@ public enum LXDTestEnvironment {
         let all = try query("/1.0/instances?recursion=1") as? [[String: Any]] ?? []
         return all.first { ($0["config"] as? [String: String])?["user.streamspace.session"] == id }
     }
+
+    /// Removes whatever a test left of sessions (instances, custom volumes), even after a failure.
+    public static func removeLeftovers(ofSessions ids: [String]) {
+        for id in ids {
+            if let instance = try? instance(ofSession: id), let name = instance["name"] as? String {
+                _ = try? lxc(["delete", "--force", name])
+            }
+            let volumes = (try? query("/1.0/storage-pools/default/volumes/custom?recursion=1")) as? [[String: Any]] ?? []
+            for volume in volumes where (volume["config"] as? [String: String])?["user.streamspace.session"] == id {
+                if let name = volume["name"] as? String {
+                    _ = try? lxc(["storage", "volume", "delete", "default", name])
+                }
+            }
+        }
+    }
 }
