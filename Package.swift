@@ -147,10 +147,17 @@ let package = Package(
             ],
             path: "Benchmarks/LinkBench"),
 
+        .target(name: "BenchSupport", path: "Benchmarks/BenchSupport"),
         .executableTarget(
             name: "DockerBench",
-            dependencies: ["AgentHost", "DevControlPlane", "DriverModel", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AgentHost", "BenchSupport", "DevControlPlane", "DriverModel", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/DockerBench"),
+        .executableTarget(
+            name: "LXDBench",
+            dependencies: ["AgentHost", "BenchSupport", "DevControlPlane", "DriverModel", "PlatformKit",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOHTTP1", package: "swift-nio")],
+            path: "Benchmarks/LXDBench"),
 
         .testTarget(
             name: "ControlPlaneProtocolTests",

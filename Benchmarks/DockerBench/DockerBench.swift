@@ -1,4 +1,5 @@
 import AgentHost
+import BenchSupport
 import DevControlPlane
 import DriverModel
 import Foundation
@@ -30,7 +31,9 @@ struct DockerBench {
         let controlPlane = DevControlPlane(configuration: configuration, logger: quiet)
         let endpoints = try await controlPlane.start()
         let agentID = "dockerbench-\(getpid())"
-        let agent = try spawnAgent(buildDirectory, endpoints.agentURL, agentID, configuration.apiKey)
+        let agent = try Bench.spawnAgent(buildDirectory, url: endpoints.agentURL, agentID: agentID, key: configuration.apiKey,
+                                         drivers: ["--driver", "docker"],
+                                         environment: ProcessInfo.processInfo.environment.filter { $0.key == "DOCKER_HOST" })
         defer { agent.terminate(); agent.waitUntilExit() }
         try await controlPlane.waitFor("agent connected", timeout: .seconds(30)) { $0.agent(agentID)?.connected == true }
 
@@ -55,7 +58,7 @@ struct DockerBench {
                 print("start through the agent failed: \(state.command(created.commandId)?.error ?? "?")")
                 exit(1)
             }
-            if round >= 0 { throughAgent.append(milliseconds(since: began)) }
+            if round >= 0 { throughAgent.append(Bench.milliseconds(since: began)) }
             let stop = try await controlPlane.deleteSession(created.sessionId, deletePVC: true)
             _ = try await controlPlane.waitFor("stop", timeout: .seconds(120)) { $0.command(stop)?.state == .completed }
 
@@ -66,7 +69,7 @@ struct DockerBench {
                 id: id, user: "bench", template: .init(name: "httpd", image: image, ports: [.init(name: "vnc", port: 8080)],
                                                        volumeMounts: [.init(name: "home", mountPath: "/config")]),
                 resources: try .init(cpu: "250m", memory: "64Mi"), persistentHome: true))
-            if round >= 0 { throughDriver.append(milliseconds(since: began)) }
+            if round >= 0 { throughDriver.append(Bench.milliseconds(since: began)) }
             _ = try await driver.stop(StopRequest(sessionId: id, deleteVolumes: true))
 
             // 3. `docker run` with the same options.
@@ -77,7 +80,7 @@ struct DockerBench {
                               "--security-opt", "no-new-privileges", "-v", "\(name)-home:/config",
                               "--label", "streamspace.io/managed=bench", "--label", "streamspace.io/session=\(name)",
                               "--label", "streamspace.io/user=bench", image])
-            if round >= 0 { dockerRun.append(milliseconds(since: began)) }
+            if round >= 0 { dockerRun.append(Bench.milliseconds(since: began)) }
             guard run.status == 0 else { print("docker run failed: \(run.stderr)"); exit(1) }
             _ = docker(["rm", "-f", name])
             _ = docker(["volume", "rm", "\(name)-home"])
@@ -85,15 +88,15 @@ struct DockerBench {
         await driver.destroy()
 
         print("\n1. Start-session latency, ms          median     p90    best")
-        print(row("docker run (CLI)", dockerRun))
-        print(row("driver runtime → Docker driver", throughDriver))
-        print(row("Control Plane → agent → driver", throughAgent))
-        print("   ratio agent path / docker run (median): \(String(format: "%.2f", median(throughAgent) / median(dockerRun)))×   goal ≤ 1.10×")
-        print("   ratio driver runtime / docker run (median): \(String(format: "%.2f", median(throughDriver) / median(dockerRun)))×")
+        print(Bench.row("docker run (CLI)", dockerRun))
+        print(Bench.row("driver runtime → Docker driver", throughDriver))
+        print(Bench.row("Control Plane → agent → driver", throughAgent))
+        print("   ratio agent path / docker run (median): \(String(format: "%.2f", Bench.median(throughAgent) / Bench.median(dockerRun)))×   goal ≤ 1.10×")
+        print("   ratio driver runtime / docker run (median): \(String(format: "%.2f", Bench.median(throughDriver) / Bench.median(dockerRun)))×")
 
         // 50 at once, as a Control Plane would send them after an outage.
         let count = 50
-        let rssBefore = rssKiB(agent.processIdentifier, "VmRSS:")
+        let rssBefore = Bench.statusKiB(agent.processIdentifier, "VmRSS:")
         let began = ContinuousClock.now
         var commands: [String: String] = [:]
         for index in 0..<count {
@@ -106,12 +109,12 @@ struct DockerBench {
         let done = try await controlPlane.waitFor("\(count) starts", timeout: .seconds(600), poll: .milliseconds(2)) { state in
             ids.allSatisfy { [.completed, .failed].contains(state.command($0)?.state) }
         }
-        let wall = milliseconds(since: began) / 1000
+        let wall = Bench.milliseconds(since: began) / 1000
         let failed = ids.filter { done.command($0)?.state != .completed }.count
-        let rssAfter = rssKiB(agent.processIdentifier, "VmRSS:")
-        let peak = rssKiB(agent.processIdentifier, "VmHWM:")
+        let rssAfter = Bench.statusKiB(agent.processIdentifier, "VmRSS:")
+        let peak = Bench.statusKiB(agent.processIdentifier, "VmHWM:")
         print("\n2. \(count) sessions started at once through the agent")
-        print("   wall time \(String(format: "%.2f", wall)) s (\(failed) failed); agent RSS idle \(mib(rssBefore)) MiB → \(mib(rssAfter)) MiB with \(count) running, peak \(mib(peak)) MiB")
+        print("   wall time \(String(format: "%.2f", wall)) s (\(failed) failed); agent RSS idle \(Bench.mib(rssBefore)) MiB → \(Bench.mib(rssAfter)) MiB with \(count) running, peak \(Bench.mib(peak)) MiB")
 
         var stopCommands: [String] = []
         for id in commands.keys { stopCommands.append(try await controlPlane.deleteSession(id, deletePVC: true)) }
@@ -120,20 +123,6 @@ struct DockerBench {
             stops.allSatisfy { state.command($0)?.state == .completed }
         }
         await controlPlane.stop()
-    }
-
-    static func spawnAgent(_ buildDirectory: String, _ url: String, _ agentID: String, _ key: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: buildDirectory + "/agent")
-        process.arguments = ["run", "--control-plane-url", url, "--agent-id", agentID, "--driver", "docker",
-                             "--max-sessions", "100", "--log-level", "error",
-                             "--state-dir", NSTemporaryDirectory() + "dockerbench-state"]
-        var environment = ["AGENT_API_KEY": key, "PATH": "/usr/bin:/bin"]
-        environment["DOCKER_HOST"] = ProcessInfo.processInfo.environment["DOCKER_HOST"]
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        return process
     }
 
     struct Output { var status: Int32; var stderr: String }
@@ -151,26 +140,4 @@ struct DockerBench {
         process.waitUntilExit()
         return Output(status: process.terminationStatus, stderr: String(decoding: stderr, as: UTF8.self))
     }
-
-    static func milliseconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-    }
-
-    static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-
-    static func row(_ label: String, _ values: [Double]) -> String {
-        let sorted = values.sorted()
-        let p90 = sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.9).rounded(.up)) - 1)]
-        func f(_ v: Double) -> String { String(format: "%7.1f", v) }
-        return "   \(label.padding(toLength: 34, withPad: " ", startingAt: 0))\(f(median(values)))\(f(p90))\(f(sorted[0]))"
-    }
-
-    static func rssKiB(_ pid: Int32, _ field: String) -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }) else { return 0 }
-        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
-    }
-
-    static func mib(_ kib: Int) -> String { String(format: "%.1f", Double(kib) / 1024) }
 }

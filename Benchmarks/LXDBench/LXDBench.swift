@@ -1,0 +1,157 @@
+import AgentHost
+import BenchSupport
+import DevControlPlane
+import DriverModel
+import Foundation
+import Glibc
+import Logging
+import NIOHTTP1
+import PlatformKit
+
+/// Start-session latency of an LXD session through the agent and the LXD driver, next to the
+/// same operation made directly on LXD's REST API (create, then start, waiting on each
+/// operation) in the same run; then the agent's RSS with the Docker and LXD drivers loaded,
+/// idle and with 20 sessions on each.
+///
+/// Needs Docker and LXD with the test images: `eval "$(Scripts/docker-sandbox.sh up)"; eval
+/// "$(Scripts/lxd-sandbox.sh up)"`. Run: `swift build -c release && .build/release/LXDBench [rounds]`.
+@main
+struct LXDBench {
+    static let lxdImage = ProcessInfo.processInfo.environment["STREAMSPACE_LXD_TEST_IMAGE"] ?? "streamspace-test/httpd"
+    static let dockerImage = ProcessInfo.processInfo.environment["STREAMSPACE_TEST_IMAGE"] ?? "streamspace-test/httpd:1"
+
+    static func main() async throws {
+        let rounds = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 10
+        let buildDirectory = ProcessEnvironment.executableDirectory()!
+        guard let lxdDir = ProcessInfo.processInfo.environment["LXD_DIR"],
+              ProcessInfo.processInfo.environment["DOCKER_HOST"] != nil else {
+            print("LXDBench: set DOCKER_HOST and LXD_DIR: eval \"$(Scripts/docker-sandbox.sh up)\"; eval \"$(Scripts/lxd-sandbox.sh up)\"")
+            exit(2)
+        }
+        let rest = try PlatformHTTPClient(address: .unixSocket(path: lxdDir + "/unix.socket"), platformName: "LXD")
+
+        var configuration = DevControlPlaneConfiguration.forTesting()
+        configuration.autoApprove = true
+        var quiet = Logger(label: "dev-control-plane")
+        quiet.logLevel = .error
+        let controlPlane = DevControlPlane(configuration: configuration, logger: quiet)
+        let endpoints = try await controlPlane.start()
+        let baseID = "lxdbench-\(getpid())"
+        let agent = try Bench.spawnAgent(
+            buildDirectory, url: endpoints.agentURL, agentID: baseID, key: configuration.apiKey,
+            drivers: ["--driver", "docker", "--driver", "lxd", "--driver-config", #"lxd={"hibernate": "stop", "stopTimeoutSeconds": 2}"#],
+            environment: ProcessInfo.processInfo.environment.filter { ["DOCKER_HOST", "LXD_DIR"].contains($0.key) })
+        defer { agent.terminate(); agent.waitUntilExit() }
+        let lxdAgent = "\(baseID)-lxd", dockerAgent = "\(baseID)-docker"
+        try await controlPlane.waitFor("agents connected", timeout: .seconds(60)) {
+            $0.agent(lxdAgent)?.connected == true && $0.agent(dockerAgent)?.connected == true
+        }
+        try await Task.sleep(for: .seconds(2))
+        let idleRSS = Bench.statusKiB(agent.processIdentifier, "VmRSS:")
+
+        let library = try DriverLibrary.load(path: buildDirectory + "/liblxd.so")
+        var driverLogger = Logger(label: "driver")
+        driverLogger.logLevel = .error
+        let driver = try await Driver.create(library, configuration: Array(#"{"hibernate": "stop", "stopTimeoutSeconds": 2}"#.utf8),
+                                             logger: driverLogger)
+
+        print("LXDBench: \(rounds) alternating rounds, image \(lxdImage), 250m CPU, 64Mi, one proxy port, no home volume")
+        var throughAgent: [Double] = [], throughDriver: [Double] = [], direct: [Double] = []
+        for round in -1..<rounds {  // round -1 warms every path up and is not counted
+            var began = ContinuousClock.now
+            let created = try await controlPlane.createSession(SessionRequest(
+                agentId: lxdAgent, user: "bench", template: "httpd", image: lxdImage, port: 8080,
+                cpu: "250m", memory: "64Mi", persistentHome: false))
+            let state = try await controlPlane.waitFor("start", timeout: .seconds(120), poll: .microseconds(200)) {
+                [.completed, .failed].contains($0.command(created.commandId)?.state)
+            }
+            guard state.command(created.commandId)?.state == .completed else {
+                print("start through the agent failed: \(state.command(created.commandId)?.error ?? "?")")
+                exit(1)
+            }
+            if round >= 0 { throughAgent.append(Bench.milliseconds(since: began)) }
+            let stop = try await controlPlane.deleteSession(created.sessionId)
+            _ = try await controlPlane.waitFor("stop", timeout: .seconds(120)) { $0.command(stop)?.state == .completed }
+
+            let id = "bench-direct-\(round + 1)"
+            began = ContinuousClock.now
+            _ = try await driver.start(SessionSpec(
+                id: id, user: "bench", template: .init(name: "httpd", image: lxdImage, ports: [.init(name: "vnc", port: 8080)]),
+                resources: try .init(cpu: "250m", memory: "64Mi")))
+            if round >= 0 { throughDriver.append(Bench.milliseconds(since: began)) }
+            _ = try await driver.stop(StopRequest(sessionId: id))
+
+            // The same instance made directly: create, wait, start, wait.
+            let name = "bench-rest-\(round + 1)"
+            let port = 29_000 + round + 1
+            began = ContinuousClock.now
+            try await operation(rest, .POST, "/1.0/instances", [
+                "name": .string(name), "type": .string("container"),
+                "source": .object(["type": .string("image"), "alias": .string(lxdImage)]),
+                "profiles": .array([.string("default")]),
+                "config": .object(["limits.memory": .string("67108864B"), "limits.cpu.allowance": .string("25ms/100ms"),
+                                   "user.streamspace.managed": .string("bench")]),
+                "devices": .object(["vnc": .object(["type": .string("proxy"), "listen": .string("tcp:127.0.0.1:\(port)"),
+                                                    "connect": .string("tcp:127.0.0.1:8080")])]),
+            ])
+            try await operation(rest, .PUT, "/1.0/instances/\(name)/state", ["action": .string("start")])
+            if round >= 0 { direct.append(Bench.milliseconds(since: began)) }
+            try await operation(rest, .PUT, "/1.0/instances/\(name)/state", ["action": .string("stop"), "force": .bool(true)])
+            try await operation(rest, .DELETE, "/1.0/instances/\(name)", nil)
+        }
+        await driver.destroy()
+
+        print("\n1. Start-session latency, ms          median     p90    best")
+        print(Bench.row("LXD REST API directly", direct))
+        print(Bench.row("driver runtime → LXD driver", throughDriver))
+        print(Bench.row("Control Plane → agent → driver", throughAgent))
+        print("   ratio agent path / REST (median): \(String(format: "%.2f", Bench.median(throughAgent) / Bench.median(direct)))×")
+        print("   ratio driver runtime / REST (median): \(String(format: "%.2f", Bench.median(throughDriver) / Bench.median(direct)))×")
+
+        // 20 sessions on each driver, then the agent's memory.
+        var commands: [String] = [], sessions: [String] = []
+        for index in 0..<20 {
+            for (agentID, image) in [(lxdAgent, lxdImage), (dockerAgent, dockerImage)] {
+                let created = try await controlPlane.createSession(SessionRequest(
+                    agentId: agentID, user: "bench\(index)", template: "httpd", image: image, port: 8080,
+                    cpu: "250m", memory: "64Mi", persistentHome: false))
+                commands.append(created.commandId)
+                sessions.append(created.sessionId)
+            }
+        }
+        let started = commands
+        let done = try await controlPlane.waitFor("40 starts", timeout: .seconds(600), poll: .milliseconds(5)) { state in
+            started.allSatisfy { [.completed, .failed].contains(state.command($0)?.state) }
+        }
+        let failed = started.filter { done.command($0)?.state != .completed }.count
+        try await Task.sleep(for: .seconds(2))
+        let busyRSS = Bench.statusKiB(agent.processIdentifier, "VmRSS:")
+        print("\n2. Agent process with the Docker and LXD drivers loaded")
+        print("   RSS idle \(Bench.mib(idleRSS)) MiB; with 20 sessions on each \(Bench.mib(busyRSS)) MiB (\(failed) starts failed); peak \(Bench.mib(Bench.statusKiB(agent.processIdentifier, "VmHWM:"))) MiB")
+
+        var stops: [String] = []
+        for id in sessions { stops.append(try await controlPlane.deleteSession(id)) }
+        let stopCommands = stops
+        _ = try await controlPlane.waitFor("stops", timeout: .seconds(600), poll: .milliseconds(20)) { state in
+            stopCommands.allSatisfy { [.completed, .failed].contains(state.command($0)?.state) }
+        }
+        await rest.shutdown()
+        await controlPlane.stop()
+    }
+
+    /// One LXD call, its background operation waited on; stops the benchmark on failure.
+    static func operation(_ rest: PlatformHTTPClient, _ method: HTTPMethod, _ path: String, _ body: [String: JSONValue]?) async throws {
+        let response = try await rest.request(method, path, json: body.map { .object($0) }, timeout: .seconds(120))
+        let json = try response.json()
+        if let operation = json["operation"]?.stringValue, !operation.isEmpty {
+            let waited = try await rest.request(.GET, operation + "/wait", query: [("timeout", "120")], timeout: .seconds(125))
+            guard try waited.json()["metadata"]?["status_code"]?.intValue == 200 else {
+                print("\(method) \(path) failed: \(waited.bodyText)")
+                exit(1)
+            }
+        } else if !response.isSuccess {
+            print("\(method) \(path) failed: \(response.bodyText)")
+            exit(1)
+        }
+    }
+}
