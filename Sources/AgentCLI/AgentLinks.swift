@@ -13,7 +13,10 @@ struct AgentLinks {
     func run() async throws {
         let several = drivers.count > 1
         let services = zip(drivers, configurations).map { loaded, configuration in
-            DriverLinkService(link: AgentLink(configuration: configuration, driver: loaded.driver, logger: logger),
+            // With several agents in one log, every line says which one it is about.
+            var linkLogger = logger
+            if several { linkLogger[metadataKey: "agent"] = "\(configuration.agentID)" }
+            return DriverLinkService(link: AgentLink(configuration: configuration, driver: loaded.driver, logger: linkLogger),
                               failurePrefix: several ? "driver \(loaded.shown), agent \(configuration.agentID): " : "")
         }
         let group = ServiceGroup(configuration: .init(
