@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "AgentHost",
             dependencies: [
-                "DriverABI", "DriverModel", "ControlPlaneProtocol",
+                "DriverABI", "DriverModel", "ControlPlaneProtocol", "PlatformKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -71,6 +71,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds between heartbeats, 1–45 [HEARTBEAT_INTERVAL]. Default: 15.", valueName: "seconds"))
     var heartbeatInterval: Int?
 
+    @Option(help: ArgumentHelp("Seconds between metrics messages (node, sessions, health), 1–3600. Default: 30.", valueName: "seconds"))
+    var metricsInterval = 30
+
+    @Option(help: ArgumentHelp("Seconds between full session_sync reports (one is also sent on every connect), 10–86400. Default: 300.", valueName: "seconds"))
+    var syncInterval = 300
+
     @OptionGroup var driverOptions: RunDriverOptions
 
     @Option(help: ArgumentHelp("Where the agent keeps state (an API key the server issues; with several drivers, one folder per agent id). Default: /var/lib/streamspace-agent when root, else none.", valueName: "dir"))
@@ -166,6 +172,10 @@ struct RunCommand: AsyncParsableCommand {
             region: value(region, "REGION") ?? "default",
             capacity: .init(maxSessions: maxSessionsValue ?? 10, cpu: cpu, memory: memory))
         shared.heartbeatInterval = .seconds(heartbeat ?? 15)
+        if !(1...3600).contains(metricsInterval) { problems.append("--metrics-interval \(metricsInterval) is not 1–3600 seconds") }
+        if !(10...86400).contains(syncInterval) { problems.append("--sync-interval \(syncInterval) is not 10–86400 seconds") }
+        shared.metricsInterval = .seconds(metricsInterval)
+        shared.syncInterval = .seconds(syncInterval)
         shared.tls.caFile = caFile
         shared.tls.clientCertificateFile = clientCert
         shared.tls.clientKeyFile = clientKey

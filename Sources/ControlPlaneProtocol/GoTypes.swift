@@ -28,7 +28,7 @@ public enum GoTypes {
                     "sessions": .arrayOf(.object(["sessionId": .string, "cpuUsedCores": .number,
                                                   "memoryBytes": .int, "memoryUsedBytes": .int])),
                     "health": .object(["status": .string, "detail": .string])],
-        "session_sync": ["revision": .int,
+        "session_sync": ["revision": .int, "part": .int, "parts": .int,
                          "sessions": .arrayOf(.object(["sessionId": .string, "state": .string,
                                                        "endpoints": .arrayOf(.object(["name": .string, "url": .string])),
                                                        "platformMetadata": .objectOrNull]))],

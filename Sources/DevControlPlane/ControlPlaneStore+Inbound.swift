@@ -60,10 +60,22 @@ extension ControlPlaneStore {
             let previous = metrics[agentId]?.count ?? 0
             metrics[agentId] = MetricsRecord(agentId: agentId, receivedAt: RFC3339.now(), payload: payload, count: previous + 1)
         case "session_sync":
+            let revision = payload["revision"]?.intValue.map { Int($0) }
+            let part = Int(payload["part"]?.intValue ?? 1), parts = Int(payload["parts"]?.intValue ?? 1)
+            guard parts >= 1, (1...parts).contains(part) else { return reject("session_sync part \(part) of \(parts)") }
+            // Parts of one revision gather until the last; a new revision starts afresh.
+            var pending = syncParts[agentId].flatMap { $0.revision == revision ? $0 : nil }
+                ?? PendingSync(revision: revision, parts: parts)
+            pending.received[part] = payload["sessions"]?.arrayValue ?? []
+            guard pending.received.count == parts else {
+                syncParts[agentId] = pending
+                return
+            }
+            syncParts[agentId] = nil
             let previous = sessionSyncs[agentId]?.count ?? 0
             sessionSyncs[agentId] = SessionSyncRecord(
-                agentId: agentId, receivedAt: RFC3339.now(), revision: payload["revision"]?.intValue.map { Int($0) },
-                sessions: payload["sessions"] ?? .array([]), count: previous + 1)
+                agentId: agentId, receivedAt: RFC3339.now(), revision: revision,
+                sessions: .array((1...parts).flatMap { pending.received[$0] ?? [] }), count: previous + 1, parts: parts)
         case "log_chunk":
             guard let id = nonEmpty(payload["requestId"]), var stream = logs[id] else {
                 return reject("log_chunk for an unknown requestId")

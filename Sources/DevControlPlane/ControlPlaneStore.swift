@@ -23,6 +23,8 @@ actor ControlPlaneStore {
     var events: BoundedLog<EventRecord>
     var metrics = OrderedRecords<MetricsRecord>()
     var sessionSyncs = OrderedRecords<SessionSyncRecord>()
+    /// session_sync parts received so far, by agent.
+    var syncParts: [String: PendingSync] = [:]
     var logs = OrderedRecords<LogStreamRecord>(limit: 500)
     var freshClosesLeft: Int
     var nextConnectionSerial = 1
@@ -92,4 +94,11 @@ actor ControlPlaneStore {
     func openConnections() -> [AgentConnection] {
         agents.all.compactMap(\.connection)
     }
+}
+
+/// The parts of one session_sync revision received so far.
+struct PendingSync: Sendable {
+    var revision: Int?
+    var parts: Int
+    var received: [Int: [JSONValue]] = [:]
 }

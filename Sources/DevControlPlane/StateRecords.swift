@@ -105,12 +105,16 @@ public struct MetricsRecord: Sendable, Codable, Equatable {
 }
 
 /// The last `session_sync` of an agent (extension, section 7).
+/// The newest complete `session_sync` of an agent (all parts of one revision), and how many
+/// complete ones arrived.
 public struct SessionSyncRecord: Sendable, Codable, Equatable {
     public var agentId: String
     public var receivedAt: String
     public var revision: Int?
     public var sessions: JSONValue
     public var count: Int
+    /// Frames the newest sync came in.
+    public var parts: Int = 1
 }
 
 public struct LogChunk: Sendable, Codable, Equatable {

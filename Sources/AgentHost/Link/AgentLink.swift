@@ -23,6 +23,8 @@ public final class AgentLink: Service, Sendable {
     private let cache = SessionCache()
     private let executor: CommandExecutor
     private let reporter: SessionReporter
+    private let logs: LogForwarder
+    private let metrics: MetricsReporter
     private let currentKey: Mutex<String?>
     private let stateBox = Mutex(State.stopped)
 
@@ -32,17 +34,28 @@ public final class AgentLink: Service, Sendable {
         var logger = logger
         logger[metadataKey: "agent"] = .string(configuration.agentID)
         self.logger = logger
-        let outbox = Outbox(logger: logger)
+        let outbox = Outbox(logger: logger, bulkLimit: configuration.logQueueBytes)
         self.outbox = outbox
         self.executor = CommandExecutor(driver: driver, outbox: outbox, cache: cache, logger: logger,
                                         startTimeout: configuration.startTimeout)
-        self.reporter = SessionReporter(driver: driver, cache: cache, outbox: outbox, logger: logger)
+        let executor = self.executor
+        self.reporter = SessionReporter(driver: driver, cache: cache, outbox: outbox, logger: logger,
+                                        busy: { await executor.busySessions() })
+        self.logs = LogForwarder(driver: driver, outbox: outbox, logger: logger, maxStreams: configuration.maxLogStreams,
+                                 bufferBytes: configuration.logBufferBytes)
+        self.metrics = MetricsReporter(driver: driver, cache: cache, outbox: outbox, logger: logger)
         let stored = configuration.stateDirectory.flatMap { APIKeyStore(directory: $0).load() }
         self.currentKey = Mutex(stored ?? configuration.apiKey)
         driver.onSessionChanged { [reporter] status in reporter.changed(status) }
     }
 
     public var state: State { stateBox.withLock { $0 } }
+
+    /// Log streams being forwarded now.
+    public var activeLogStreams: Int { logs.activeStreams }
+
+    /// The most log bytes ever queued for the Control Plane at once (bounded by the config).
+    public var peakQueuedLogBytes: Int { outbox.peakBulkBytes }
 
     private func set(_ state: State) { stateBox.withLock { $0 = state } }
 
@@ -125,7 +138,7 @@ public final class AgentLink: Service, Sendable {
         set(.connecting)
         let connection = LinkConnection(configuration: configuration, apiKey: currentKey.withLock { $0 },
                                         tlsConfiguration: tls, outbox: outbox, executor: executor,
-                                        cache: cache, reporter: reporter, logger: logger)
+                                        cache: cache, reporter: reporter, logs: logs, metrics: metrics, logger: logger)
         let opened = Mutex<ContinuousClock.Instant?>(nil)
         let reason: String
         do {

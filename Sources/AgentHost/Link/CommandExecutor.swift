@@ -84,6 +84,9 @@ actor CommandExecutor {
     }
 
     /// Waits until every queued operation has finished (for shutdown and tests).
+    /// Sessions with an operation in flight or queued.
+    func busySessions() -> Set<String> { Set(tails.keys) }
+
     func drain() async {
         while let (_, tail) = tails.first {
             await tail.task.value

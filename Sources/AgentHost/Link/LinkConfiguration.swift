@@ -24,6 +24,16 @@ public struct LinkConfiguration: Sendable {
     public var startTimeout: Duration = .seconds(600)
     /// How often the agent re-reads every session from the driver (activeSessions, changes).
     public var refreshInterval: Duration = .seconds(30)
+    /// How often a `metrics` message goes out, and how soon after connecting the first does.
+    public var metricsInterval: Duration = .seconds(30)
+    public var firstMetricsDelay: Duration = .seconds(2)
+    /// How often the full `session_sync` goes out (besides one on every connect).
+    public var syncInterval: Duration = .seconds(300)
+    /// Log streams open at once, the bytes each may buffer from its driver before the driver
+    /// is paused, and the log bytes queued for the Control Plane at once (all streams).
+    public var maxLogStreams = 256
+    public var logBufferBytes = 256 * 1024
+    public var logQueueBytes = 1 << 20
     public var tls = TLSSettings()
     /// Where an API key issued by the server is kept (file `api-key`, mode 0600); nil: not kept.
     public var stateDirectory: String?

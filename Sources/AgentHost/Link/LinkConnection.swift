@@ -20,6 +20,8 @@ struct LinkConnection: Sendable {
     let executor: CommandExecutor
     let cache: SessionCache
     let reporter: SessionReporter
+    let logs: LogForwarder
+    let metrics: MetricsReporter
     let logger: Logger
 
     /// Connects and serves until the connection closes; throws when it could not connect.
@@ -36,16 +38,25 @@ struct LinkConnection: Sendable {
             tlsConfiguration: configuration.isSecure ? tlsConfiguration : nil,
             logger: logger
         ) { inbound, outbound, _ in
-            let messages = outbox.attach()
+            let generation = outbox.attach()
             onConnected()
-            defer { outbox.detach() }
+            defer {
+                outbox.detach()
+                logs.cancelAll()
+            }
             // The connection is over when the reader sees the end, or when a write fails (a
             // socket that died without a close frame: heartbeats find it within one interval).
             try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask { try await readLoop(inbound); return true }
-                group.addTask { try await writeLoop(messages, outbound); return true }
+                group.addTask { try await writeLoop(generation, outbound); return true }
                 group.addTask { try await heartbeatLoop(); return true }
                 group.addTask { await reporter.reportAll(reason: "connected"); return false }
+                group.addTask { try await every(configuration.syncInterval) { await reporter.sync() }; return true }
+                group.addTask {
+                    try await Task.sleep(for: configuration.firstMetricsDelay)
+                    try await every(configuration.metricsInterval, now: true) { await metrics.report() }
+                    return true
+                }
                 defer { group.cancelAll() }
                 while let connectionEnded = try await group.next() {
                     if connectionEnded { return }
@@ -79,6 +90,10 @@ struct LinkConnection: Sendable {
             case .success(let command): await executor.receive(command)
             case .failure(let error): logger.warning("ignoring a command without a usable commandId: \(error)")
             }
+        case "logs_request":
+            logs.open(message.payload)
+        case "logs_cancel":
+            logs.cancel(message.payload)
         case "ping":
             break  // defined by the server, unused; WebSocket pings keep the link alive
         case "shutdown":
@@ -88,8 +103,9 @@ struct LinkConnection: Sendable {
         }
     }
 
-    private func writeLoop(_ messages: AsyncStream<Message>, _ outbound: WebSocketOutboundWriter) async throws {
-        for await message in messages {
+    private func writeLoop(_ generation: Int, _ outbound: WebSocketOutboundWriter) async throws {
+        while let (message, bulkBytes) = await outbox.next(generation: generation) {
+            defer { outbox.release(bulkBytes) }
             let text = message.encoded()
             guard text.utf8.count <= Message.maxFrameBytes else {
                 // The server closes the socket on a larger frame: never send one.
@@ -97,6 +113,15 @@ struct LinkConnection: Sendable {
                 continue
             }
             try await outbound.write(.text(text))
+        }
+    }
+
+    /// Runs `body` every `interval` until cancelled (first after one interval, or now).
+    private func every(_ interval: Duration, now: Bool = false, _ body: @Sendable () async -> Void) async throws {
+        if !now { try await Task.sleep(for: interval) }
+        while !Task.isCancelled {
+            await body()
+            try await Task.sleep(for: interval)
         }
     }
 

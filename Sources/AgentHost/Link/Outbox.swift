@@ -5,40 +5,174 @@ import Synchronization
 /// Where everything the agent says goes: the current connection's single writer, or nowhere
 /// while the link is down (the server queues nothing either; after reconnecting the agent
 /// reports every session's true state, so nothing that matters is lost).
+///
+/// Two lanes. Control messages (acks, statuses, heartbeats, metrics) always go first. Bulk
+/// messages (log chunks) wait for credit: at most `bulkLimit` bytes of them are queued or being
+/// written at once, so a Control Plane that reads slowly pauses the log streams instead of
+/// growing the agent's memory, and never holds a heartbeat behind a log.
 final class Outbox: Sendable {
-    private let current = Mutex<AsyncStream<Message>.Continuation?>(nil)
+    let bulkLimit: Int
     private let logger: Logger
 
-    init(logger: Logger) {
+    private struct State {
+        /// Bumped on every attach and detach: a writer of an older connection gets nothing more.
+        var generation = 0
+        var attached = false
+        var control: [Message] = []
+        var controlHead = 0
+        var bulk: [(message: Message, bytes: Int)] = []
+        var bulkHead = 0
+        /// Bytes of bulk messages queued or not yet written.
+        var bulkBytes = 0
+        var peakBulkBytes = 0
+        var reader: CheckedContinuation<(Message, Int)?, Never>?
+        /// Bulk senders waiting for credit, in order, with what they send.
+        var creditWaiters: [(message: Message, bytes: Int, continuation: CheckedContinuation<Bool, Never>)] = []
+    }
+    private let state = Mutex(State())
+
+    /// Control messages kept while the writer is behind; the oldest go first beyond it.
+    static let controlLimit = 10_000
+
+    init(logger: Logger, bulkLimit: Int = 1 << 20) {
         self.logger = logger
+        self.bulkLimit = bulkLimit
     }
 
-    /// A new connection takes over; the previous one's stream ends.
-    func attach() -> AsyncStream<Message> {
-        let (stream, continuation) = AsyncStream<Message>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
-        let previous = current.withLock { slot in
-            defer { slot = continuation }
-            return slot
+    /// A new connection takes over; returns its generation for `next`.
+    func attach() -> Int {
+        let (generation, waiters, reader) = state.withLock { state in
+            let waiters = state.creditWaiters
+            let reader = state.reader
+            state = State(generation: state.generation + 1, attached: true, peakBulkBytes: state.peakBulkBytes)
+            return (state.generation, waiters, reader)
         }
-        previous?.finish()
-        return stream
+        reader?.resume(returning: nil)
+        for waiter in waiters { waiter.continuation.resume(returning: false) }
+        return generation
     }
 
+    /// The link is down: queued messages are dropped and bulk senders learn it.
     func detach() {
-        current.withLock { slot in
-            slot?.finish()
-            slot = nil
+        let (waiters, reader) = state.withLock { state in
+            let waiters = state.creditWaiters
+            let reader = state.reader
+            state = State(generation: state.generation + 1, attached: false, peakBulkBytes: state.peakBulkBytes)
+            return (waiters, reader)
+        }
+        reader?.resume(returning: nil)
+        for waiter in waiters { waiter.continuation.resume(returning: false) }
+    }
+
+    /// Queues a control message (never waits).
+    func send(_ message: Message) {
+        let (delivered, reader) = state.withLock { state -> (Bool, CheckedContinuation<(Message, Int)?, Never>?) in
+            guard state.attached else { return (false, nil) }
+            if let reader = state.reader {
+                state.reader = nil
+                return (true, reader)
+            }
+            state.control.append(message)
+            if state.control.count - state.controlHead > Self.controlLimit { state.controlHead += 1 }
+            Self.compact(&state)
+            return (true, nil)
+        }
+        if let reader { reader.resume(returning: (message, 0)) }
+        if !delivered { logger.debug("link down: not sending \(message.type)") }
+    }
+
+    /// Queues a bulk message once there is credit for its bytes. False when the link went
+    /// down (the message was not queued): the sender should stop.
+    func sendBulk(_ message: Message, bytes: Int) async -> Bool {
+        let cost = max(1, min(bytes, bulkLimit))
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let action: (reader: CheckedContinuation<(Message, Int)?, Never>?, answer: Bool?) = state.withLock { state in
+                guard state.attached else { return (nil, false) }
+                // In order: behind anyone already waiting, and within the credit.
+                guard state.creditWaiters.isEmpty, state.bulkBytes + cost <= bulkLimit else {
+                    state.creditWaiters.append((message, cost, continuation))
+                    return (nil, nil)
+                }
+                state.bulkBytes += cost
+                state.peakBulkBytes = max(state.peakBulkBytes, state.bulkBytes)
+                if let reader = state.reader {
+                    state.reader = nil
+                    return (reader, true)
+                }
+                state.bulk.append((message, cost))
+                return (nil, true)
+            }
+            if let reader = action.reader { reader.resume(returning: (message, cost)) }
+            if let answer = action.answer { continuation.resume(returning: answer) }
         }
     }
 
-    func send(_ message: Message) {
-        let delivered = current.withLock { slot -> Bool in
-            guard let slot else { return false }
-            if case .enqueued = slot.yield(message) { return true }
-            return false
+    /// The writer's next message (control first) and its bulk cost to `release` once written;
+    /// nil when this connection's generation is over or the task is cancelled.
+    func next(generation: Int) async -> (Message, Int)? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<(Message, Int)?, Never>) in
+                let ready: (Message, Int)?? = state.withLock { state in
+                    guard state.generation == generation, state.attached, !Task.isCancelled else { return .some(nil) }
+                    if state.controlHead < state.control.count {
+                        defer { state.controlHead += 1; Self.compact(&state) }
+                        return .some((state.control[state.controlHead], 0))
+                    }
+                    if state.bulkHead < state.bulk.count {
+                        defer { state.bulkHead += 1; Self.compact(&state) }
+                        return .some(state.bulk[state.bulkHead])
+                    }
+                    state.reader = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            let reader = state.withLock { state in
+                defer { state.reader = nil }
+                return state.reader
+            }
+            reader?.resume(returning: nil)
         }
-        if !delivered {
-            logger.debug("link down: not sending \(message.type)")
+    }
+
+    /// A bulk message of `bytes` was written: its credit goes to the senders waiting, in order.
+    func release(_ bytes: Int) {
+        guard bytes > 0 else { return }
+        let (granted, handoff) = state.withLock { state -> ([CheckedContinuation<Bool, Never>], (CheckedContinuation<(Message, Int)?, Never>, (Message, Int))?) in
+            state.bulkBytes = max(0, state.bulkBytes - bytes)
+            var granted: [CheckedContinuation<Bool, Never>] = []
+            while let first = state.creditWaiters.first, state.bulkBytes + first.bytes <= bulkLimit {
+                state.creditWaiters.removeFirst()
+                state.bulkBytes += first.bytes
+                state.peakBulkBytes = max(state.peakBulkBytes, state.bulkBytes)
+                state.bulk.append((first.message, first.bytes))
+                granted.append(first.continuation)
+            }
+            var handoff: (CheckedContinuation<(Message, Int)?, Never>, (Message, Int))?
+            if let reader = state.reader, state.bulkHead < state.bulk.count {
+                state.reader = nil
+                handoff = (reader, state.bulk[state.bulkHead])
+                state.bulkHead += 1
+                Self.compact(&state)
+            }
+            return (granted, handoff)
+        }
+        for waiter in granted { waiter.resume(returning: true) }
+        if let (continuation, item) = handoff { continuation.resume(returning: item) }
+    }
+
+    /// The most bulk bytes ever queued at once (tests and benchmarks).
+    var peakBulkBytes: Int { state.withLock { $0.peakBulkBytes } }
+
+    private static func compact(_ state: inout State) {
+        if state.controlHead > 1024, state.controlHead * 2 > state.control.count {
+            state.control.removeFirst(state.controlHead)
+            state.controlHead = 0
+        }
+        if state.bulkHead > 256, state.bulkHead * 2 > state.bulk.count {
+            state.bulk.removeFirst(state.bulkHead)
+            state.bulkHead = 0
         }
     }
 }

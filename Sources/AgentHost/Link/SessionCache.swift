@@ -3,30 +3,58 @@ import Synchronization
 
 /// The agent's view of the sessions on its platform: filled from the driver's list and kept
 /// current by command results and driver events, so heartbeats and reports never wait on the
-/// platform.
+/// platform. Every change bumps a version, so a list read from the platform while a command
+/// changed a session can tell that its view of that session is already stale.
 final class SessionCache: Sendable {
-    private let sessions = Mutex<[String: SessionStatus]>([:])
+    private struct State {
+        var sessions: [String: SessionStatus] = [:]
+        var version = 0
+        var changedAt: [String: Int] = [:]
+    }
+    private let state = Mutex(State())
 
     func replaceAll(_ list: [SessionStatus]) {
-        sessions.withLock { $0 = Dictionary(list.map { ($0.sessionId, $0) }, uniquingKeysWith: { _, last in last }) }
+        state.withLock { $0.sessions = Dictionary(list.map { ($0.sessionId, $0) }, uniquingKeysWith: { _, last in last }) }
     }
 
     func update(_ status: SessionStatus) {
-        sessions.withLock { sessions in
+        state.withLock { state in
+            state.version += 1
+            state.changedAt[status.sessionId] = state.version
             if status.state == .terminated {
-                sessions[status.sessionId] = nil
+                state.sessions[status.sessionId] = nil
             } else {
-                sessions[status.sessionId] = status
+                state.sessions[status.sessionId] = status
             }
         }
     }
 
+    /// Takes a list read from the platform, except for the sessions in `keep` and those
+    /// changed after `version` (the list's view of them is older than the cache's).
+    func replaceAll(_ list: [SessionStatus], keeping keep: Set<String>, changedSince version: Int) {
+        state.withLock { state in
+            let fresh = state.changedAt.filter { $0.value > version }.keys
+            let kept = keep.union(fresh)
+            var sessions = Dictionary(list.filter { !kept.contains($0.sessionId) }.map { ($0.sessionId, $0) },
+                                      uniquingKeysWith: { _, last in last })
+            for id in kept { sessions[id] = state.sessions[id] }
+            state.sessions = sessions
+        }
+    }
+
+    var version: Int { state.withLock { $0.version } }
+
+    /// Sessions changed by `update` after `version`.
+    func changed(since version: Int) -> Set<String> {
+        state.withLock { state in Set(state.changedAt.filter { $0.value > version }.keys) }
+    }
+
     /// Sessions that hold platform resources now: running or on their way.
     var activeCount: Int {
-        sessions.withLock { $0.values.filter { $0.state == .running || $0.state == .starting }.count }
+        state.withLock { $0.sessions.values.filter { $0.state == .running || $0.state == .starting }.count }
     }
 
     var all: [SessionStatus] {
-        sessions.withLock { Array($0.values) }.sorted { $0.sessionId < $1.sessionId }
+        state.withLock { Array($0.sessions.values) }.sorted { $0.sessionId < $1.sessionId }
     }
 }

@@ -1,38 +1,102 @@
 import ControlPlaneProtocol
 import DriverModel
 import Logging
+import Synchronization
 
-/// Tells the Control Plane the true state of every session: after each (re)connect, and
-/// whenever the driver reports a change it saw by itself. Reads the platform off the link's
-/// loops, so a slow driver delays no heartbeat.
-struct SessionReporter: Sendable {
+/// Tells the Control Plane the true state of every session: a `status` for each and a full
+/// `session_sync` after each (re)connect, a `session_sync` every sync interval, and a `status`
+/// for every change the agent sees by itself — the driver's events, and differences found when
+/// it re-reads the platform (a container that died, a VM stopped by hand, a session removed
+/// while the agent was away). Reads the platform off the link's loops, so a slow driver delays
+/// no heartbeat.
+final class SessionReporter: Sendable {
     let driver: Driver
     let cache: SessionCache
     let outbox: Outbox
     let logger: Logger
+    /// Sessions with a command in flight: their changes are the command's to report.
+    private let busy: @Sendable () async -> Set<String>
+    private let revision = Atomic<Int>(0)
 
-    /// Re-reads every session from the driver and sends a `status` for each.
+    init(driver: Driver, cache: SessionCache, outbox: Outbox, logger: Logger,
+         busy: @escaping @Sendable () async -> Set<String>) {
+        self.driver = driver
+        self.cache = cache
+        self.outbox = outbox
+        self.logger = logger
+        self.busy = busy
+    }
+
+    /// After a (re)connect: re-read every session, send a status for each (and `terminated`
+    /// for those gone since the last look), then the full list.
     func reportAll(reason: String) async {
         do {
             let sessions = try await driver.sessions()
+            let gone = Set(cache.all.map(\.sessionId)).subtracting(sessions.map(\.sessionId))
             cache.replaceAll(sessions)
             for status in sessions {
                 if let message = CommandTranslation.statusMessage(status) { outbox.send(message) }
             }
+            for id in gone.sorted() { reportGone(id) }
+            sendSync(sessions)
             logger.info("reported \(sessions.count) session(s) to the Control Plane (\(reason))")
         } catch {
             logger.warning("could not list sessions from the driver: \(error)")
         }
     }
 
-    /// Refreshes the cache, so activeSessions stays true between commands.
+    /// The full list, every sync interval.
+    func sync() async {
+        do {
+            let version = cache.version
+            let sessions = try await driver.sessions()
+            await apply(sessions, readSince: version)
+            sendSync(sessions)
+        } catch {
+            logger.warning("could not list sessions from the driver for session_sync: \(error)")
+        }
+    }
+
+    /// Re-reads the platform: keeps activeSessions true and reports what changed by itself.
     func refresh() async {
-        if let sessions = try? await driver.sessions() { cache.replaceAll(sessions) }
+        let version = cache.version
+        guard let sessions = try? await driver.sessions() else { return }
+        await apply(sessions, readSince: version)
     }
 
     /// A change the driver observed by itself (a container died).
     func changed(_ status: SessionStatus) {
         cache.update(status)
         if let message = CommandTranslation.statusMessage(status) { outbox.send(message) }
+    }
+
+    /// Compares a fresh list with what the agent knew, reports the differences, keeps the list.
+    /// Sessions a command is working on, or changed since the list was read, are left alone.
+    private func apply(_ sessions: [SessionStatus], readSince version: Int) async {
+        let busy = await busy().union(cache.changed(since: version))
+        let known = Dictionary(cache.all.map { ($0.sessionId, $0) }, uniquingKeysWith: { _, last in last })
+        for status in sessions where !busy.contains(status.sessionId) {
+            let before = known[status.sessionId]
+            if before?.state != status.state || before?.endpoints != status.endpoints {
+                if let message = CommandTranslation.statusMessage(status) { outbox.send(message) }
+                if before != nil {
+                    logger.info("session \(status.sessionId) is now \(status.state.rawValue)\(status.message.map { ": \($0)" } ?? "")")
+                }
+            }
+        }
+        let listed = Set(sessions.map(\.sessionId))
+        for id in known.keys.sorted() where !listed.contains(id) && !busy.contains(id) { reportGone(id) }
+        cache.replaceAll(sessions, keeping: busy, changedSince: version)
+    }
+
+    private func reportGone(_ id: String) {
+        logger.info("session \(id) is gone from the platform")
+        outbox.send(AgentMessage.status(sessionId: id, state: "terminated", vncReady: false, vncPort: 0,
+                                        platformMetadata: ["message": .string("the session no longer exists on the platform")]))
+    }
+
+    private func sendSync(_ sessions: [SessionStatus]) {
+        let number = revision.add(1, ordering: .relaxed).newValue
+        for message in AgentMessage.sessionSync(revision: number, sessions: sessions) { outbox.send(message) }
     }
 }

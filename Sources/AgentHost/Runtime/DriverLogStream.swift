@@ -140,6 +140,25 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
         }
     }
 
+    /// The next event if one is buffered now, without waiting (to gather small writes).
+    public func nextIfReady() -> Event? {
+        let (event, resume): (Event?, Bool) = state.withLock { state in
+            guard !state.finished, state.waiter == nil, state.head < state.events.count else { return (nil, false) }
+            let event = state.events[state.head]
+            state.head += 1
+            if case .data(_, let bytes) = event { state.bufferedBytes -= bytes.count }
+            if case .end = event { state.finished = true }
+            var resume = false
+            if state.pausedDriver, state.bufferedBytes <= lowWaterBytes, !state.ended {
+                state.pausedDriver = false
+                resume = true
+            }
+            return (event, resume)
+        }
+        if resume { resumeDriver() }
+        return event
+    }
+
     /// Asks the driver to end the stream. The `.end` event still arrives (as CANCELLED).
     public func cancel() {
         let shouldCancel = state.withLock { state -> Bool in

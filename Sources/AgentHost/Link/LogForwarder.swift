@@ -1,0 +1,147 @@
+import ControlPlaneProtocol
+import DriverModel
+import FoundationEssentials
+import Logging
+import Synchronization
+
+/// Logs on demand: a `logs_request` opens a stream from the driver, sent as `log_chunk` frames
+/// (at most 64 KiB of data each, text when the bytes are UTF-8, base64 otherwise) and exactly
+/// one `log_end`; `logs_cancel` ends it. Memory stays bounded whatever the Control Plane does:
+/// the driver's stream holds at most `bufferBytes` before the driver is paused, and chunks wait
+/// for the outbox's bulk credit before they are queued.
+final class LogForwarder: Sendable {
+    private let driver: Driver
+    private let outbox: Outbox
+    private let logger: Logger
+    private let maxStreams: Int
+    private let bufferBytes: Int
+    private let streams = Mutex<[String: DriverLogStream]>([:])
+
+    /// Raw bytes per chunk: base64 of this is still within 64 KiB.
+    static let chunkBytes = 48 * 1024
+
+    init(driver: Driver, outbox: Outbox, logger: Logger, maxStreams: Int = 256, bufferBytes: Int = 256 * 1024) {
+        self.driver = driver
+        self.outbox = outbox
+        self.logger = logger
+        self.maxStreams = maxStreams
+        self.bufferBytes = bufferBytes
+    }
+
+    var activeStreams: Int { streams.withLock { $0.count } }
+
+    /// `logs_request {requestId, sessionId, follow, tailLines?, sinceTime?}`.
+    func open(_ payload: JSONValue) {
+        guard let requestID = payload["requestId"]?.stringValue, !requestID.isEmpty else {
+            logger.warning("ignoring a logs_request without a requestId")
+            return
+        }
+        guard let sessionID = payload["sessionId"]?.stringValue, SessionID.isValid(sessionID) else {
+            return refuse(requestID, "logs_request needs a valid sessionId")
+        }
+        var request = LogRequest(sessionId: sessionID, follow: payload["follow"]?.boolValue ?? false)
+        if let tail = payload["tailLines"], tail != .null {
+            guard let lines = tail.intValue, lines >= 0 else { return refuse(requestID, "tailLines must be a whole number ≥ 0") }
+            request.tailLines = Int(lines)
+        }
+        if let since = payload["sinceTime"], since != .null {
+            guard let text = since.stringValue, RFC3339.parse(text) != nil else {
+                return refuse(requestID, "sinceTime must be an RFC 3339 time")
+            }
+            request.sinceTime = text
+        }
+        let stream = driver.openLogs(request, highWaterBytes: bufferBytes)
+        let accepted = streams.withLock { streams -> Bool in
+            guard streams[requestID] == nil, streams.count < maxStreams else { return false }
+            streams[requestID] = stream
+            return true
+        }
+        guard accepted else {
+            stream.cancel()
+            Task { _ = await stream.collect() }
+            return refuse(requestID, "too many log streams open (at most \(maxStreams)) or a repeated requestId")
+        }
+        Task { await forward(stream, requestID: requestID, sessionID: sessionID) }
+    }
+
+    /// `logs_cancel {requestId}`: the stream ends with reason "cancelled".
+    func cancel(_ payload: JSONValue) {
+        guard let requestID = payload["requestId"]?.stringValue else { return }
+        streams.withLock { $0[requestID] }?.cancel()
+    }
+
+    /// The link went down: every stream ends (the Control Plane asks again when it wants).
+    func cancelAll() {
+        for stream in streams.withLock({ Array($0.values) }) { stream.cancel() }
+    }
+
+    private func refuse(_ requestID: String, _ why: String) {
+        outbox.send(AgentMessage.logEnd(requestId: requestID, reason: "error", error: why))
+    }
+
+    private func forward(_ stream: DriverLogStream, requestID: String, sessionID: String) async {
+        var seq = 0
+        var linkUp = true
+        var end: DriverError?
+        var pending: [UInt8] = []
+
+        func flush() async {
+            var start = 0
+            while start < pending.count, linkUp {
+                var stop = min(pending.count, start + Self.chunkBytes)
+                // Never cut a UTF-8 sequence in two (continuation bytes are 10xxxxxx).
+                if stop < pending.count {
+                    var back = stop
+                    while back > start + 1, pending[back] & 0xC0 == 0x80 { back -= 1 }
+                    if back > start { stop = back }
+                }
+                let piece = pending[start..<stop]
+                let (data, encoding) = Self.encode(piece)
+                seq += 1
+                linkUp = await outbox.sendBulk(AgentMessage.logChunk(requestId: requestID, sessionId: sessionID, seq: seq,
+                                                                     data: data, encoding: encoding), bytes: data.utf8.count)
+                start = stop
+            }
+            pending.removeAll(keepingCapacity: true)
+        }
+
+        reading: while let event = await stream.next() {
+            switch event {
+            case .data(_, let bytes):
+                pending += bytes
+                // Gather what the driver already wrote, up to one chunk, into one frame.
+                while pending.count < Self.chunkBytes, let more = stream.nextIfReady() {
+                    if case .data(_, let bytes) = more { pending += bytes; continue }
+                    if case .end(let error) = more { end = error; await flush(); break reading }
+                }
+                await flush()
+                if !linkUp {
+                    stream.cancel()
+                    _ = await stream.collect()
+                    break reading
+                }
+            case .end(let error):
+                end = error
+                break reading
+            }
+        }
+        streams.withLock { _ = $0.removeValue(forKey: requestID) }
+        guard linkUp else {
+            logger.info("log stream \(requestID) ended: the link went down")
+            return
+        }
+        let message: Message
+        switch end {
+        case nil: message = AgentMessage.logEnd(requestId: requestID, reason: "completed")
+        case let error? where error.code == .cancelled: message = AgentMessage.logEnd(requestId: requestID, reason: "cancelled")
+        case let error?: message = AgentMessage.logEnd(requestId: requestID, reason: "error", error: error.message)
+        }
+        // Behind its chunks: the same lane keeps the order.
+        _ = await outbox.sendBulk(message, bytes: 1)
+    }
+
+    static func encode(_ bytes: ArraySlice<UInt8>) -> (String, String) {
+        if let text = String(validating: bytes, as: UTF8.self) { return (text, "utf8") }
+        return (Data(bytes).base64EncodedString(), "base64")
+    }
+}

@@ -1,0 +1,75 @@
+import DriverModel
+
+/// The messages of our extension (protocol file, section 7). The real server ignores them
+/// today; they are held to the same Go type rules as the rest (GoTypes.agentPayloads).
+extension AgentMessage {
+    /// Node figures, every session's use, and the health of agent and driver.
+    public static func metrics(node: NodeMetrics, sessions: [SessionMetrics], health: Health) -> Message {
+        Message(type: "metrics", payload: .object([
+            "node": .object([
+                "cpuCores": .double(node.cpuCores), "cpuUsedCores": .double(node.cpuUsedCores),
+                "memoryBytes": .int(node.memoryBytes), "memoryUsedBytes": .int(node.memoryUsedBytes),
+                "diskBytes": .int(node.diskBytes), "diskUsedBytes": .int(node.diskUsedBytes),
+            ]),
+            "sessions": .array(sessions.map { session in
+                .object(["sessionId": .string(session.sessionId), "cpuUsedCores": .double(session.cpuUsedCores),
+                         "memoryBytes": .int(session.memoryBytes), "memoryUsedBytes": .int(session.memoryUsedBytes)])
+            }),
+            "health": .object(["status": .string(health.status.rawValue), "detail": .string(health.detail ?? "")]),
+        ]))
+    }
+
+    /// The full list of sessions, in as many frames as the 512 KiB limit needs: every part
+    /// carries the revision, its 1-based `part` and the number of `parts`; a receiver has the
+    /// whole list once it holds every part of one revision.
+    public static func sessionSync(revision: Int, sessions: [SessionStatus]) -> [Message] {
+        let entries = sessions.map(syncEntry)
+        // The frame limit with room for the envelope; entries are far smaller than this.
+        let budget = Message.maxFrameBytes - 1024
+        var groups: [[JSONValue]] = [[]]
+        var size = 0
+        for entry in entries {
+            let bytes = entry.jsonString().utf8.count + 1
+            if size + bytes > budget, !groups[groups.count - 1].isEmpty {
+                groups.append([])
+                size = 0
+            }
+            groups[groups.count - 1].append(entry)
+            size += bytes
+        }
+        return groups.enumerated().map { index, group in
+            Message(type: "session_sync", payload: .object([
+                "revision": .int(Int64(revision)), "part": .int(Int64(index + 1)), "parts": .int(Int64(groups.count)),
+                "sessions": .array(group),
+            ]))
+        }
+    }
+
+    static func syncEntry(_ status: SessionStatus) -> JSONValue {
+        var metadata = CommandTranslation.platformMetadata(status)
+        metadata.removeValue(forKey: "endpoints")  // they have their own member here
+        return .object([
+            "sessionId": .string(status.sessionId),
+            "state": .string(status.state.rawValue),
+            "endpoints": .array(status.endpoints.map { endpoint in
+                .object(["name": .string(endpoint.name), "url": .string(endpoint.url ?? "")])
+            }),
+            "platformMetadata": .object(metadata),
+        ])
+    }
+
+    /// One piece of a log stream: text when the bytes are UTF-8, base64 otherwise.
+    public static func logChunk(requestId: String, sessionId: String, seq: Int, data: String, encoding: String) -> Message {
+        Message(type: "log_chunk", payload: .object([
+            "requestId": .string(requestId), "sessionId": .string(sessionId), "seq": .int(Int64(seq)),
+            "data": .string(data), "encoding": .string(encoding),
+        ]))
+    }
+
+    /// Exactly one per stream. reason: completed, cancelled, or error (with `error`).
+    public static func logEnd(requestId: String, reason: String, error: String? = nil) -> Message {
+        var payload: [String: JSONValue] = ["requestId": .string(requestId), "reason": .string(reason)]
+        if let error { payload["error"] = .string(error) }
+        return Message(type: "log_end", payload: .object(payload))
+    }
+}
