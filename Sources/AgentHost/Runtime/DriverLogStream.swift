@@ -119,19 +119,7 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
                     state.waiter = (waiterID, continuation)
                     return (nil, false)
                 }
-                let event = state.events[state.head]
-                state.head += 1
-                if state.head > 1024, state.head * 2 > state.events.count {
-                    state.events.removeFirst(state.head)
-                    state.head = 0
-                }
-                if case .data(_, let bytes) = event { state.bufferedBytes -= bytes.count }
-                if case .end = event { state.finished = true }
-                var resume = false
-                if state.pausedDriver, state.bufferedBytes <= lowWaterBytes, !state.ended {
-                    state.pausedDriver = false
-                    resume = true
-                }
+                let (event, resume) = take(&state)
                 return (.some(event), resume)
             }
             // Outside the lock, and outside any driver callback (R5).
@@ -144,19 +132,29 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
     public func nextIfReady() -> Event? {
         let (event, resume): (Event?, Bool) = state.withLock { state in
             guard !state.finished, state.waiter == nil, state.head < state.events.count else { return (nil, false) }
-            let event = state.events[state.head]
-            state.head += 1
-            if case .data(_, let bytes) = event { state.bufferedBytes -= bytes.count }
-            if case .end = event { state.finished = true }
-            var resume = false
-            if state.pausedDriver, state.bufferedBytes <= lowWaterBytes, !state.ended {
-                state.pausedDriver = false
-                resume = true
-            }
+            let (event, resume) = take(&state)
             return (event, resume)
         }
         if resume { resumeDriver() }
         return event
+    }
+
+    /// Takes the first buffered event; whether the driver may be resumed (below low water).
+    private func take(_ state: inout State) -> (Event, Bool) {
+        let event = state.events[state.head]
+        state.head += 1
+        if state.head > 1024, state.head * 2 > state.events.count {
+            state.events.removeFirst(state.head)
+            state.head = 0
+        }
+        if case .data(_, let bytes) = event { state.bufferedBytes -= bytes.count }
+        if case .end = event { state.finished = true }
+        var resume = false
+        if state.pausedDriver, state.bufferedBytes <= lowWaterBytes, !state.ended {
+            state.pausedDriver = false
+            resume = true
+        }
+        return (event, resume)
     }
 
     /// Asks the driver to end the stream. The `.end` event still arrives (as CANCELLED).
