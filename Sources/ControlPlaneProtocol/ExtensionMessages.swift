@@ -1,4 +1,5 @@
 import DriverModel
+import FoundationEssentials
 
 /// The messages of our extension (protocol file, section 7). The real server ignores them
 /// today; they are held to the same Go type rules as the rest (GoTypes.agentPayloads).
@@ -64,6 +65,12 @@ extension AgentMessage {
             "requestId": .string(requestId), "sessionId": .string(sessionId), "seq": .int(Int64(seq)),
             "data": .string(data), "encoding": .string(encoding),
         ]))
+    }
+
+    /// A chunk's `data` and `encoding`: the text when the bytes are UTF-8, else base64.
+    public static func logChunkData(_ bytes: ArraySlice<UInt8>) -> (data: String, encoding: String) {
+        if let text = String(validating: bytes, as: UTF8.self) { return (text, "utf8") }
+        return (Data(bytes).base64EncodedString(), "base64")
     }
 
     /// Exactly one per stream. reason: completed, cancelled, or error (with `error`).

@@ -24,6 +24,8 @@ final class AgentConnection: Sendable {
         var lastControlFrame: ContinuousClock.Instant
         var pingsSent = 0
         var controlFramesReceived = 0
+        /// The reader takes no frame before this (a stalled reader, for backpressure tests).
+        var readingPausedUntil: ContinuousClock.Instant?
     }
 
     /// Distinguishes this connection from a later one of the same agent.
@@ -114,4 +116,17 @@ final class AgentConnection: Sendable {
 
     /// Ends the writer's wait: called once the connection is gone.
     func finish() { wake.finish() }
+
+    /// Stops reading the agent's frames for `duration`: TCP backpressure reaches the agent, as
+    /// with a Control Plane too slow to keep up.
+    func pauseReading(for duration: Duration) {
+        state.withLock { $0.readingPausedUntil = .now + duration }
+    }
+
+    /// Waits out a pause, if one is set.
+    func waitWhileReadingPaused() async {
+        while let until = state.withLock({ $0.readingPausedUntil }), until > .now {
+            try? await Task.sleep(until: until)
+        }
+    }
 }

@@ -60,6 +60,7 @@ struct AgentSocketSession {
         var assembling: ByteBuffer?
         do {
             for try await frame in inbound {
+                await connection.waitWhileReadingPaused()
                 switch frame.opcode {
                 case .ping:
                     connection.noteControlFrame()

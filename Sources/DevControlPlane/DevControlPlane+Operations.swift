@@ -83,6 +83,15 @@ extension DevControlPlane {
         connection.close(.normalClosure, reason: reason)
     }
 
+    /// Stops reading an agent's connection for a while: a stalled Control Plane, whose TCP
+    /// window closes so that the agent's writes back up (tests of the agent's bounded memory).
+    public func pauseReading(agentId: String, for duration: Duration) async throws(DevControlPlaneError) {
+        guard let connection = await store.liveConnection(agentId) else {
+            throw .agentNotConnected(agentId: agentId, commandId: nil)
+        }
+        connection.pauseReading(for: duration)
+    }
+
     /// Polls the state until `predicate` holds; answers that state. Throws `timedOut(what)`.
     @discardableResult
     public func waitFor(_ what: String, timeout: Duration = .seconds(15), poll: Duration = .milliseconds(20),

@@ -1,6 +1,5 @@
 import ControlPlaneProtocol
 import DriverModel
-import FoundationEssentials
 import Logging
 import Synchronization
 
@@ -96,7 +95,7 @@ final class LogForwarder: Sendable {
                     if back > start { stop = back }
                 }
                 let piece = pending[start..<stop]
-                let (data, encoding) = Self.encode(piece)
+                let (data, encoding) = AgentMessage.logChunkData(piece)
                 seq += 1
                 linkUp = await outbox.sendBulk(AgentMessage.logChunk(requestId: requestID, sessionId: sessionID, seq: seq,
                                                                      data: data, encoding: encoding), bytes: data.utf8.count)
@@ -138,10 +137,5 @@ final class LogForwarder: Sendable {
         }
         // Behind its chunks: the same lane keeps the order.
         _ = await outbox.sendBulk(message, bytes: 1)
-    }
-
-    static func encode(_ bytes: ArraySlice<UInt8>) -> (String, String) {
-        if let text = String(validating: bytes, as: UTF8.self) { return (text, "utf8") }
-        return (Data(bytes).base64EncodedString(), "base64")
     }
 }
