@@ -9,6 +9,8 @@ struct AgentLinks {
     let drivers: [LoadedDriver]
     let configurations: [LinkConfiguration]
     let logger: Logger
+    /// Where the metrics and health endpoints listen; nil: off.
+    var metricsListen: (host: String, port: Int)?
 
     func run() async throws {
         let several = drivers.count > 1
@@ -19,9 +21,17 @@ struct AgentLinks {
             return DriverLinkService(link: AgentLink(configuration: configuration, driver: loaded.driver, logger: linkLogger),
                               failurePrefix: several ? "driver \(loaded.shown), agent \(configuration.agentID): " : "")
         }
+        var configured: [ServiceGroupConfiguration.ServiceConfiguration] = services.map {
+            .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+        }
+        if let metricsListen {
+            let server = ObservabilityServer(host: metricsListen.host, port: metricsListen.port, links: services.map(\.link),
+                                             drivers: drivers.map(\.driver), logger: logger)
+            configured.append(.init(service: server.application(), successTerminationBehavior: .gracefullyShutdownGroup,
+                                    failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
-                                           failureTerminationBehavior: .gracefullyShutdownGroup) },
+            services: configured,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         let outcome: Result<Void, any Error>

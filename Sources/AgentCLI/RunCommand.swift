@@ -71,6 +71,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds between heartbeats, 1–45 [HEARTBEAT_INTERVAL]. Default: 15.", valueName: "seconds"))
     var heartbeatInterval: Int?
 
+    @Option(help: ArgumentHelp("Serve the agent's own Prometheus metrics (/metrics) and /healthz, /readyz here, e.g. 127.0.0.1:9464. Default: off.", valueName: "host:port"))
+    var metricsListen: String?
+
     @Option(help: ArgumentHelp("Seconds between metrics messages (node, sessions, health), 1–3600. Default: 30.", valueName: "seconds"))
     var metricsInterval = 30
 
@@ -98,6 +101,12 @@ struct RunCommand: AsyncParsableCommand {
         bootstrapLogging(driverOptions.logLevel)
         let logger = Logger(label: "streamspace.agent")
         do {
+            let listen = try metricsListen.map { text throws(CLIError) in
+                guard let address = ObservabilityServer.parse(text) else {
+                    throw CLIError("--metrics-listen \(text.debugDescription) is not HOST:PORT (e.g. 127.0.0.1:9464)")
+                }
+                return address
+            }
             let drivers = try await DriverLoader.load(try driverOptions.requests())
             let configurations: [LinkConfiguration]
             do throws(CLIError) {
@@ -106,7 +115,9 @@ struct RunCommand: AsyncParsableCommand {
                 for loaded in drivers { await loaded.driver.destroy() }
                 throw error
             }
-            try await AgentLinks(drivers: drivers, configurations: configurations, logger: logger).run()
+            var links = AgentLinks(drivers: drivers, configurations: configurations, logger: logger)
+            links.metricsListen = listen
+            try await links.run()
         } catch let error as CLIError {
             error.exit()
         }

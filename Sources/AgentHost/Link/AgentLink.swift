@@ -12,7 +12,7 @@ import Synchronization
 /// failure re-register and reconnect with jittered backoff, forever. Sessions keep running
 /// through any outage; after each reconnect every session's true state is reported.
 public final class AgentLink: Service, Sendable {
-    public enum State: String, Sendable {
+    public enum State: String, Sendable, CaseIterable {
         case registering, pendingApproval, connecting, connected, waiting, stopped
     }
 
@@ -27,6 +27,8 @@ public final class AgentLink: Service, Sendable {
     private let metrics: MetricsReporter
     private let currentKey: Mutex<String?>
     private let stateBox = Mutex(State.stopped)
+    /// Connections made and commands run, for the agent's own metrics.
+    public let statistics = LinkStatistics()
 
     public init(configuration: LinkConfiguration, driver: Driver, logger: Logger) {
         self.configuration = configuration
@@ -37,7 +39,7 @@ public final class AgentLink: Service, Sendable {
         let outbox = Outbox(logger: logger, bulkLimit: configuration.logQueueBytes)
         self.outbox = outbox
         self.executor = CommandExecutor(driver: driver, outbox: outbox, cache: cache, logger: logger,
-                                        startTimeout: configuration.startTimeout)
+                                        startTimeout: configuration.startTimeout, statistics: statistics)
         let executor = self.executor
         self.reporter = SessionReporter(driver: driver, cache: cache, outbox: outbox, logger: logger,
                                         busy: { await executor.busySessions() })
@@ -50,6 +52,14 @@ public final class AgentLink: Service, Sendable {
     }
 
     public var state: State { stateBox.withLock { $0 } }
+
+    public var configurationAgentID: String { configuration.agentID }
+    public var driverName: String { driver.description.name }
+
+    /// Sessions the agent knows of, by state.
+    public var sessionsByState: [String: Int] {
+        Dictionary(grouping: cache.all, by: { $0.state.rawValue }).mapValues(\.count)
+    }
 
     /// Log streams being forwarded now.
     public var activeLogStreams: Int { logs.activeStreams }
@@ -144,6 +154,7 @@ public final class AgentLink: Service, Sendable {
         do {
             reason = try await connection.run {
                 opened.withLock { $0 = .now }
+                self.statistics.connected()
                 self.set(.connected)
                 self.logger.info("connected to the Control Plane")
             }

@@ -17,13 +17,16 @@ actor CommandExecutor {
     private let cache: SessionCache
     private let logger: Logger
     private let startTimeout: Duration
+    private let statistics: LinkStatistics
 
     /// The last operation queued for each session: the next one waits for it.
     private var tails: [String: (number: UInt64, task: Task<Void, Never>)] = [:]
     private var operations: UInt64 = 0
     private var recent = RecentCommands(capacity: 4096)
 
-    init(driver: Driver, outbox: Outbox, cache: SessionCache, logger: Logger, startTimeout: Duration) {
+    init(driver: Driver, outbox: Outbox, cache: SessionCache, logger: Logger, startTimeout: Duration,
+         statistics: LinkStatistics) {
+        self.statistics = statistics
         self.driver = driver
         self.outbox = outbox
         self.cache = cache
@@ -107,6 +110,7 @@ actor CommandExecutor {
         default: result = .failure(DriverError(.unsupported, "unknown action"))
         }
         let elapsed = ContinuousClock.now - started
+        statistics.command(command.action, outcome: (try? result.get()) == nil ? "failed" : "completed", took: elapsed)
         switch result {
         case .success(let status):
             cache.update(status)

@@ -126,6 +126,10 @@ public final class Driver: @unchecked Sendable {
     /// Contract violations this instance's callbacks have seen (rule breaks the host detected).
     public var violations: [String] { context.violations.withLock { $0 } }
 
+    /// How long each operation took, for the agent's own metrics.
+    private let callLatencies = Mutex<[Operation: Histogram]>([:])
+    public var latencies: [Operation: Histogram] { callLatencies.withLock { $0 } }
+
     /// Where the driver's own observed changes (a container died) go. Set before starting work.
     public func onSessionChanged(_ handler: (@Sendable (SessionStatus) -> Void)?) {
         context.sessionChangedHandler.withLock { $0 = handler }
@@ -141,7 +145,12 @@ public final class Driver: @unchecked Sendable {
     /// reply as the driver gave it. An operation the table lacks replies UNSUPPORTED.
     public func call(_ operation: Operation, _ input: [UInt8] = []) async -> RawReply {
         inFlight.add(1, ordering: .sequentiallyConsistent)
-        defer { inFlight.subtract(1, ordering: .sequentiallyConsistent) }
+        let started = ContinuousClock.now
+        defer {
+            inFlight.subtract(1, ordering: .sequentiallyConsistent)
+            let elapsed = ContinuousClock.now - started
+            callLatencies.withLock { $0[operation, default: Histogram()].record(elapsed) }
+        }
         guard let invoke = invoker(for: operation) else {
             return RawReply(status: .unsupported,
                             json: JSONCoding.encode(DriverError(.unsupported, "the driver has no \(operation.rawValue) operation").json))
