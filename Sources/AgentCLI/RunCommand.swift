@@ -98,7 +98,7 @@ struct RunCommand: AsyncParsableCommand {
     var insecureSkipTlsVerify = false
 
     func run() async throws {
-        bootstrapLogging(driverOptions.logLevel)
+        bootstrapLogging(driverOptions.logLevel, format: driverOptions.logFormat)
         let logger = Logger(label: "streamspace.agent")
         do {
             let listen = try metricsListen.map { text throws(CLIError) in

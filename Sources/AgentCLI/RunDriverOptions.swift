@@ -21,6 +21,9 @@ struct RunDriverOptions: ParsableArguments {
     @Option(name: .long, help: "Log level for the agent's and the driver's log lines (on stderr): trace, debug, info, warning, error.")
     var logLevel: LogLevelOption = .warning
 
+    @Option(name: .long, help: "Log line format on stderr: text (for people) or json (one object per line, for log shippers).")
+    var logFormat: LogFormatOption = .text
+
     /// What was asked of each driver, checked before anything is loaded: every problem at once.
     func requests() throws(CLIError) -> DriverRequests {
         var problems: [String] = []

@@ -47,6 +47,23 @@ import Testing
         #expect(await agent.exitStatus() == 0)
     }
 
+    @Test func jsonLogsAreOneObjectPerLineWithoutSecrets() async throws {
+        let setup = try await ControlPlaneForAgent()
+        let agent = try AgentProcess(setup.arguments(["--driver", "mock", "--log-format", "json"]), environment: setup.environment)
+        try await setup.waitFor("connected", agent) { $0.agent(setup.baseID)?.connected == true }
+        agent.terminate()
+        #expect(await agent.exitStatus() == 0)
+        let lines = agent.stderr.split(separator: "\n")
+        #expect(lines.count >= 2)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["level"] is String && object?["message"] is String && object?["time"] is String, "\(line)")
+        }
+        #expect(lines.contains { $0.contains("connected to the Control Plane") && $0.contains("\"agent\":\"\(setup.baseID)\"") })
+        #expect(!agent.stderr.contains(setup.apiKey))
+        await setup.controlPlane.stop()
+    }
+
     @Test func aMetricsAddressThatIsNotHostPortIsOneLine() async throws {
         let setup = try await ControlPlaneForAgent()
         let agent = try AgentProcess(setup.arguments(["--driver", "mock", "--metrics-listen", "9464"]), environment: setup.environment)

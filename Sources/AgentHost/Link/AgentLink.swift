@@ -76,6 +76,9 @@ public final class AgentLink: Service, Sendable {
         var httpConfiguration = HTTPClient.Configuration()
         if let tls { httpConfiguration.tlsConfiguration = tls }
         httpConfiguration.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        // A Control Plane that refuses connections is reported at once and retried with the
+        // link's own backoff, not retried silently by the pool until the connect timeout.
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         let registration = RegistrationClient(configuration: configuration, httpClient: httpClient)
 
@@ -116,6 +119,7 @@ public final class AgentLink: Service, Sendable {
         while !Task.isCancelled {
             set(.registering)
             let outcome = await registration.register(apiKey: currentKey.withLock { $0 })
+            try Task.checkCancellation()  // shutting down: whatever registration answered is moot
             switch outcome {
             case .approved(let newKey):
                 if let newKey { try adopt(newKey) }
