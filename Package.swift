@@ -155,6 +155,15 @@ let package = Package(
             dependencies: ["AgentHost", "BenchSupport", "DevControlPlane", "DriverModel", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/DockerBench"),
         .executableTarget(
+            name: "ReportBench",
+            dependencies: ["AgentHost", "BenchSupport", "ControlPlaneProtocol", "DevControlPlane", "DriverModel",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                           .product(name: "WSClient", package: "swift-websocket"),
+                           .product(name: "NIOCore", package: "swift-nio")],
+            path: "Benchmarks/ReportBench"),
+        .executableTarget(
             name: "LXDBench",
             dependencies: ["AgentHost", "BenchSupport", "DevControlPlane", "DriverModel", "PlatformKit",
                            .product(name: "Logging", package: "swift-log"),

@@ -4,29 +4,32 @@ import FoundationEssentials
 /// The messages of our extension (protocol file, section 7). The real server ignores them
 /// today; they are held to the same Go type rules as the rest (GoTypes.agentPayloads).
 extension AgentMessage {
-    /// Node figures, every session's use, and the health of agent and driver.
-    public static func metrics(node: NodeMetrics, sessions: [SessionMetrics], health: Health) -> Message {
-        Message(type: "metrics", payload: .object([
-            "node": .object([
-                "cpuCores": .double(node.cpuCores), "cpuUsedCores": .double(node.cpuUsedCores),
-                "memoryBytes": .int(node.memoryBytes), "memoryUsedBytes": .int(node.memoryUsedBytes),
-                "diskBytes": .int(node.diskBytes), "diskUsedBytes": .int(node.diskUsedBytes),
-            ]),
-            "sessions": .array(sessions.map { session in
-                .object(["sessionId": .string(session.sessionId), "cpuUsedCores": .double(session.cpuUsedCores),
-                         "memoryBytes": .int(session.memoryBytes), "memoryUsedBytes": .int(session.memoryUsedBytes)])
-            }),
-            "health": .object(["status": .string(health.status.rawValue), "detail": .string(health.detail ?? "")]),
-        ]))
+    /// Node figures, every session's use, and the health of agent and driver — in as many
+    /// frames as the 512 KiB limit needs (10,000 sessions do not fit one): each part carries
+    /// the node and health, its share of the sessions, its 1-based `part` and the `parts`.
+    public static func metrics(node: NodeMetrics, sessions: [SessionMetrics], health: Health) -> [Message] {
+        let nodeJSON: JSONValue = .object([
+            "cpuCores": .double(node.cpuCores), "cpuUsedCores": .double(node.cpuUsedCores),
+            "memoryBytes": .int(node.memoryBytes), "memoryUsedBytes": .int(node.memoryUsedBytes),
+            "diskBytes": .int(node.diskBytes), "diskUsedBytes": .int(node.diskUsedBytes),
+        ])
+        let healthJSON: JSONValue = .object(["status": .string(health.status.rawValue), "detail": .string(health.detail ?? "")])
+        let entries: [JSONValue] = sessions.map { session in
+            .object(["sessionId": .string(session.sessionId), "cpuUsedCores": .double(session.cpuUsedCores),
+                     "memoryBytes": .int(session.memoryBytes), "memoryUsedBytes": .int(session.memoryUsedBytes)])
+        }
+        let groups = framed(entries)
+        return groups.enumerated().map { index, group in
+            Message(type: "metrics", payload: .object([
+                "node": nodeJSON, "health": healthJSON, "sessions": .array(group),
+                "part": .int(Int64(index + 1)), "parts": .int(Int64(groups.count)),
+            ]))
+        }
     }
 
-    /// The full list of sessions, in as many frames as the 512 KiB limit needs: every part
-    /// carries the revision, its 1-based `part` and the number of `parts`; a receiver has the
-    /// whole list once it holds every part of one revision.
-    public static func sessionSync(revision: Int, sessions: [SessionStatus]) -> [Message] {
-        let entries = sessions.map(syncEntry)
-        // The frame limit with room for the envelope; entries are far smaller than this.
-        let budget = Message.maxFrameBytes - 1024
+    /// Splits entries into groups that each fit one frame with room for the envelope.
+    static func framed(_ entries: [JSONValue]) -> [[JSONValue]] {
+        let budget = Message.maxFrameBytes - 4096
         var groups: [[JSONValue]] = [[]]
         var size = 0
         for entry in entries {
@@ -38,6 +41,14 @@ extension AgentMessage {
             groups[groups.count - 1].append(entry)
             size += bytes
         }
+        return groups
+    }
+
+    /// The full list of sessions, in as many frames as the 512 KiB limit needs: every part
+    /// carries the revision, its 1-based `part` and the number of `parts`; a receiver has the
+    /// whole list once it holds every part of one revision.
+    public static func sessionSync(revision: Int, sessions: [SessionStatus]) -> [Message] {
+        let groups = framed(sessions.map(syncEntry))
         return groups.enumerated().map { index, group in
             Message(type: "session_sync", payload: .object([
                 "revision": .int(Int64(revision)), "part": .int(Int64(index + 1)), "parts": .int(Int64(groups.count)),

@@ -27,7 +27,7 @@ public enum GoTypes {
                                      "memoryUsedBytes": .int, "diskBytes": .int, "diskUsedBytes": .int]),
                     "sessions": .arrayOf(.object(["sessionId": .string, "cpuUsedCores": .number,
                                                   "memoryBytes": .int, "memoryUsedBytes": .int])),
-                    "health": .object(["status": .string, "detail": .string])],
+                    "health": .object(["status": .string, "detail": .string]), "part": .int, "parts": .int],
         "session_sync": ["revision": .int, "part": .int, "parts": .int,
                          "sessions": .arrayOf(.object(["sessionId": .string, "state": .string,
                                                        "endpoints": .arrayOf(.object(["name": .string, "url": .string])),

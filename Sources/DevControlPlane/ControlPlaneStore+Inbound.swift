@@ -57,8 +57,20 @@ extension ControlPlaneStore {
             guard let id = nonEmpty(payload["sessionId"]) else { return reject("status without a sessionId") }
             applyStatus(sessionId: id, payload: payload, agentId: agentId)
         case "metrics":
+            // A report in several parts (many sessions) is kept once its last part is in.
+            let part = Int(payload["part"]?.intValue ?? 1), parts = Int(payload["parts"]?.intValue ?? 1)
+            guard parts >= 1, (1...parts).contains(part) else { return reject("metrics part \(part) of \(parts)") }
+            var gathered = part == 1 ? [] : (metricsParts[agentId] ?? [])
+            gathered += payload["sessions"]?.arrayValue ?? []
+            guard part == parts else {
+                metricsParts[agentId] = gathered
+                return
+            }
+            metricsParts[agentId] = nil
+            var merged = payload.objectValue ?? [:]
+            merged["sessions"] = .array(gathered)
             let previous = metrics[agentId]?.count ?? 0
-            metrics[agentId] = MetricsRecord(agentId: agentId, receivedAt: RFC3339.now(), payload: payload, count: previous + 1)
+            metrics[agentId] = MetricsRecord(agentId: agentId, receivedAt: RFC3339.now(), payload: .object(merged), count: previous + 1)
         case "session_sync":
             let revision = payload["revision"]?.intValue.map { Int($0) }
             let part = Int(payload["part"]?.intValue ?? 1), parts = Int(payload["parts"]?.intValue ?? 1)

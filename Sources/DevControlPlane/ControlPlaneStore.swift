@@ -25,6 +25,8 @@ actor ControlPlaneStore {
     var sessionSyncs = OrderedRecords<SessionSyncRecord>()
     /// session_sync parts received so far, by agent.
     var syncParts: [String: PendingSync] = [:]
+    /// The sessions of a metrics report's parts so far, by agent.
+    var metricsParts: [String: [JSONValue]] = [:]
     var logs = OrderedRecords<LogStreamRecord>(limit: 500)
     var freshClosesLeft: Int
     var nextConnectionSerial = 1

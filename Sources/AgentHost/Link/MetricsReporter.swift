@@ -17,7 +17,9 @@ struct MetricsReporter: Sendable {
     static let parallelCalls = 8
 
     func report() async {
-        outbox.send(AgentMessage.metrics(node: await node(), sessions: await sessions(), health: await health()))
+        for message in AgentMessage.metrics(node: await node(), sessions: await sessions(), health: await health()) {
+            outbox.send(message)
+        }
     }
 
     private func node() async -> NodeMetrics {

@@ -1,0 +1,192 @@
+import AgentHost
+import BenchSupport
+import ControlPlaneProtocol
+import DevControlPlane
+import DriverModel
+import Foundation
+import Glibc
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import Synchronization
+import WSClient
+
+/// Monitor, Log, Report, measured (nothing asserted):
+///   1. session_sync of 10,000 sessions (mock driver): encode time, bytes, frames; heartbeat
+///      size with 0 and with 10,000 sessions;
+///   2. log stream throughput through the agent (its own process, mock driver) to the dev
+///      control plane, next to a raw WebSocket carrying the same bytes in the same run;
+///   3. the agent's RSS with 100 followed log streams.
+///
+///     swift build -c release && .build/release/ReportBench
+@main
+struct ReportBench {
+    static func main() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .error
+            return handler
+        }
+        let buildDirectory = ProcessEnvironment.executableDirectory()!
+        say("Monitor, Log, Report benchmark (\(buildDirectory.hasSuffix("release") ? "release" : "debug") build)")
+
+        // 1. session_sync
+        let sessions = (0..<10_000).map { index in
+            SessionStatus(sessionId: "user\(index % 500)-firefox-\(String(index, radix: 16))", state: .running,
+                          endpoints: [Endpoint(name: "vnc", port: 3000, url: "http://203.0.113.7:\(20000 + index)")],
+                          platformMetadata: ["workloadName": .string("ss-user\(index)-firefox"), "containerId": .string("0123456789ab")])
+        }
+        var encodeTimes: [Double] = []
+        var bytes = 0, frames = 0
+        for _ in 0..<10 {
+            let began = ContinuousClock.now
+            let messages = AgentMessage.sessionSync(revision: 1, sessions: sessions)
+            let texts = messages.map { $0.encoded() }
+            encodeTimes.append(Bench.milliseconds(since: began))
+            bytes = texts.reduce(0) { $0 + $1.utf8.count }
+            frames = texts.count
+        }
+        let heartbeat0 = AgentMessage.heartbeat(activeSessions: 0, capacity: .init(maxSessions: 10_000, cpu: "64", memory: "256Gi")).encoded().utf8.count
+        let heartbeat10k = AgentMessage.heartbeat(activeSessions: 10_000, capacity: .init(maxSessions: 10_000, cpu: "64", memory: "256Gi")).encoded().utf8.count
+        let endToEnd = try await syncEndToEnd(sessions: 10_000, buildDirectory: buildDirectory)
+        say("\n1. session_sync of 10,000 sessions")
+        say("   build + encode: median \(String(format: "%.1f", Bench.median(encodeTimes))) ms; \(bytes / 1024) KiB in \(frames) frames (each ≤ 512 KiB)")
+        say("   agent (mock, in-process) connect → the dev control plane holds the whole list: \(String(format: "%.0f", endToEnd)) ms")
+        say("   heartbeat: \(heartbeat0) bytes with 0 sessions, \(heartbeat10k) bytes with 10,000 (it carries a count, not a list)")
+
+        // 2. and 3. through the agent as its own process
+        let lines = 200_000
+        var configuration = DevControlPlaneConfiguration.forTesting()
+        configuration.autoApprove = true
+        configuration.maxLogBytesPerRequest = 64 << 20
+        var quiet = Logger(label: "dev-control-plane")
+        quiet.logLevel = .error
+        let controlPlane = DevControlPlane(configuration: configuration, logger: quiet)
+        let endpoints = try await controlPlane.start()
+        let agentID = "reportbench-\(getpid())"
+        let agent = try Bench.spawnAgent(buildDirectory, url: endpoints.agentURL, agentID: agentID, key: configuration.apiKey,
+                                         drivers: ["--driver", "mock", "--driver-config", #"{"logLines": \#(lines), "logIntervalMs": 100}"#])
+        defer { agent.terminate(); agent.waitUntilExit() }
+        try await controlPlane.waitFor("connected", timeout: .seconds(30)) { $0.agent(agentID)?.connected == true }
+        let created = try await controlPlane.createSession(SessionRequest(agentId: agentID, user: "bench", template: "t"))
+        _ = try await controlPlane.waitFor("started", timeout: .seconds(30)) { $0.command(created.commandId)?.state == .completed }
+
+        var agentRates: [Double] = [], logBytes = 0
+        for _ in 0..<3 {
+            let began = ContinuousClock.now
+            let request = try await controlPlane.requestLogs(sessionId: created.sessionId, LogsRequest(follow: false))
+            let state = try await controlPlane.waitFor("log", timeout: .seconds(120), poll: .milliseconds(2)) { $0.logStream(request)?.ended == true }
+            let seconds = Bench.milliseconds(since: began) / 1000
+            logBytes = state.logStream(request)?.chunks.reduce(0) { $0 + $1.data.utf8.count } ?? 0
+            agentRates.append(Double(logBytes) / seconds / 1e6)
+        }
+        let rawRates = try await rawWebSocket(bytes: logBytes, chunk: 48 * 1024, runs: 3)
+        let agentRate = agentRates.max() ?? 0, rawRate = rawRates.max() ?? 0
+        say("\n2. Log stream throughput, \(logBytes / 1_000_000) MB (\(lines) lines), loopback ws")
+        say("   raw WebSocket, 48 KiB frames:     \(String(format: "%.0f", rawRate)) MB/s")
+        say("   agent + mock → dev control plane: \(String(format: "%.0f", agentRate)) MB/s = \(String(format: "%.2f", agentRate / rawRate))× the raw WebSocket (goal ≥ 0.5×)")
+
+        let rssBefore = Bench.statusKiB(agent.processIdentifier, "VmRSS:")
+        var follows: [String] = []
+        for _ in 0..<100 {
+            follows.append(try await controlPlane.requestLogs(sessionId: created.sessionId, LogsRequest(follow: true, tailLines: 10)))
+        }
+        try await Task.sleep(for: .seconds(5))
+        let rssFollowing = Bench.statusKiB(agent.processIdentifier, "VmRSS:")
+        let open = follows
+        let state = await controlPlane.state
+        let flowing = open.filter { (state.logStream($0)?.chunks.count ?? 0) > 1 }.count
+        say("\n3. 100 followed streams (a line every 100 ms each): agent RSS \(Bench.mib(rssBefore)) MiB → \(Bench.mib(rssFollowing)) MiB; \(flowing) streams delivering")
+        for request in follows { await controlPlane.cancelLogs(requestId: request) }
+        await controlPlane.stop()
+    }
+
+    /// An agent (in this process, mock driver) with `sessions` sessions connects; how long until
+    /// the dev control plane holds the whole session_sync.
+    static func syncEndToEnd(sessions count: Int, buildDirectory: String) async throws -> Double {
+        var configuration = DevControlPlaneConfiguration.forTesting()
+        configuration.autoApprove = true
+        var quiet = Logger(label: "dev-control-plane")
+        quiet.logLevel = .error
+        let controlPlane = DevControlPlane(configuration: configuration, logger: quiet)
+        let endpoints = try await controlPlane.start()
+        let library = try DriverLibrary.load(path: buildDirectory + "/libmock.so")
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let driver = try await Driver.create(library, configuration: Array(#"{"maxSessions": 20000, "logLines": 0}"#.utf8), logger: logger)
+        for index in 0..<count {
+            _ = try await driver.start(SessionSpec(id: "sync-\(index)", user: "bench",
+                                                   template: .init(image: "busybox", ports: [.init(name: "vnc", port: 3000)])))
+        }
+        let link = AgentLink(configuration: LinkConfiguration(
+            controlPlaneURL: endpoints.agentURL, agentID: "sync-bench", apiKey: configuration.apiKey, platform: "docker",
+            region: "bench", capacity: .init(maxSessions: 20_000, cpu: "64", memory: "256Gi")), driver: driver, logger: logger)
+        let began = ContinuousClock.now
+        let task = Task { try await link.run() }
+        _ = try await controlPlane.waitFor("sync", timeout: .seconds(120), poll: .milliseconds(2)) { state in
+            (state.sessionSyncs.first { $0.agentId == "sync-bench" }?.sessions.arrayValue?.count ?? 0) >= count
+        }
+        let elapsed = Bench.milliseconds(since: began)
+        task.cancel()
+        _ = await task.result
+        for index in 0..<count { _ = try? await driver.stop(StopRequest(sessionId: "sync-\(index)")) }
+        await driver.destroy()
+        await controlPlane.stop()
+        return elapsed
+    }
+
+    /// The same bytes over a bare WebSocket (loopback ws, the agent's client library, a server
+    /// that only counts): MB/s per run.
+    static func rawWebSocket(bytes: Int, chunk: Int, runs: Int) async throws -> [Double] {
+        let received = Atomic<Int>(0)
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        router.ws("/sink") { inbound, outbound, _ in
+            for try await message in inbound.messages(maxSize: 1 << 20) {
+                guard case .text(let text) = message else { continue }
+                if text == "END" {
+                    try await outbound.write(.text("OK"))
+                } else {
+                    received.add(text.utf8.count, ordering: .relaxed)
+                }
+            }
+        }
+        let portBox = Mutex<Int?>(nil)
+        let appWithPort = Application(router: Router(), server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(maxFrameSize: 1 << 20)),
+                                      configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                                      onServerRunning: { channel in portBox.withLock { $0 = channel.localAddress?.port } })
+        let server = Task { try await appWithPort.runService() }
+        while portBox.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
+        let port = portBox.withLock { $0 }!
+        let payload = String(repeating: "streamspace log line 0123456789 abcdefghijklmnopqrstuvwxyz\n", count: chunk / 60)
+        var rates: [Double] = []
+        for _ in 0..<runs {
+            received.store(0, ordering: .relaxed)
+            var logger = Logger(label: "raw")
+            logger.logLevel = .error
+            let began = ContinuousClock.now
+            try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/sink", configuration: .init(maxFrameSize: 1 << 20),
+                                              logger: logger) { inbound, outbound, _ in
+                var sent = 0
+                while sent < bytes {
+                    try await outbound.write(.text(payload))
+                    sent += payload.utf8.count
+                }
+                // The server answers OK once it has read everything before END.
+                try await outbound.write(.text("END"))
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    if case .text("OK") = message { break }
+                }
+            }
+            rates.append(Double(bytes) / (Bench.milliseconds(since: began) / 1000) / 1e6)
+        }
+        server.cancel()
+        _ = await server.result
+        return rates
+    }
+}
+
+/// Unbuffered: each figure appears as soon as it is measured.
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
