@@ -76,9 +76,14 @@ struct ReportBench {
         for _ in 0..<3 {
             let began = ContinuousClock.now
             let request = try await controlPlane.requestLogs(sessionId: created.sessionId, LogsRequest(follow: false))
-            let state = try await controlPlane.waitFor("log", timeout: .seconds(120), poll: .milliseconds(2)) { $0.logStream(request)?.ended == true }
+            // Polled without state snapshots: a snapshot copies every chunk held so far.
+            var progress = await controlPlane.logProgress(requestId: request)
+            while progress?.ended != true {
+                try await Task.sleep(for: .milliseconds(1))
+                progress = await controlPlane.logProgress(requestId: request)
+            }
             let seconds = Bench.milliseconds(since: began) / 1000
-            logBytes = state.logStream(request)?.chunks.reduce(0) { $0 + $1.data.utf8.count } ?? 0
+            logBytes = progress?.bytes ?? 0
             agentRates.append(Double(logBytes) / seconds / 1e6)
         }
         let rawRates = try await rawWebSocket(bytes: logBytes, chunk: 48 * 1024, runs: 3)

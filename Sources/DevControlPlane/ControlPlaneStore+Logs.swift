@@ -48,6 +48,11 @@ extension ControlPlaneStore {
 
     func logStream(_ requestId: String) -> LogStreamRecord? { logs[requestId] }
 
+    /// Whether a stream ended, and its size, without copying its chunks (cheap to poll).
+    func logProgress(_ requestId: String) -> (ended: Bool, bytes: Int, chunks: Int)? {
+        logs[requestId].map { ($0.ended, $0.bytes, $0.chunks.count + $0.droppedChunks) }
+    }
+
     /// For a follower: the chunks after the first `delivered` ones (counted since the stream
     /// began, so chunks dropped by the bound are skipped), and whether the stream ended.
     func logChunks(_ requestId: String, after delivered: Int) -> (chunks: [LogChunk], total: Int, ended: Bool)? {

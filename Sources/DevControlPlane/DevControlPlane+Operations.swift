@@ -71,6 +71,12 @@ extension DevControlPlane {
     }
 
     /// Sends `logs_cancel` (unless the stream already ended).
+    /// A log request's progress — ended yet, bytes and chunks received — without a snapshot of
+    /// the whole state (which would copy every chunk held): cheap enough to poll closely.
+    public func logProgress(requestId: String) async -> (ended: Bool, bytes: Int, chunks: Int)? {
+        await store.logProgress(requestId)
+    }
+
     public func cancelLogs(requestId: String) async {
         await store.cancelLogs(requestId)
     }

@@ -131,39 +131,40 @@ public enum StrictJSON {
 
         mutating func string() throws(SyntaxError) -> String {
             index += 1  // opening quote
-            var scalars = String.UnicodeScalarView()
+            // Text between escapes is copied as a whole (log chunks are long runs of it).
+            var result = ""
             var runStart = index
-            func flushRun(_ parser: Parser, _ end: Int, into scalars: inout String.UnicodeScalarView) throws(SyntaxError) {
+            func flushRun(_ parser: Parser, _ end: Int, into result: inout String) throws(SyntaxError) {
                 guard end > runStart else { return }
                 guard let text = String(validating: parser.bytes[runStart..<end], as: UTF8.self) else {
                     throw parser.error("invalid UTF-8 in a string")
                 }
-                scalars.append(contentsOf: text.unicodeScalars)
+                result += text
             }
             while true {
                 guard index < bytes.count else { throw error("unterminated string") }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    try flushRun(self, index, into: &scalars)
+                    try flushRun(self, index, into: &result)
                     index += 1
-                    return String(scalars)
+                    return result
                 }
                 if byte < 0x20 { throw error("control character in a string") }
                 if byte == UInt8(ascii: "\\") {
-                    try flushRun(self, index, into: &scalars)
+                    try flushRun(self, index, into: &result)
                     index += 1
                     guard index < bytes.count else { throw error("unterminated escape") }
                     let escape = bytes[index]
                     index += 1
                     switch escape {
-                    case UInt8(ascii: "\""): scalars.append("\"")
-                    case UInt8(ascii: "\\"): scalars.append("\\")
-                    case UInt8(ascii: "/"): scalars.append("/")
-                    case UInt8(ascii: "b"): scalars.append("\u{08}")
-                    case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                    case UInt8(ascii: "n"): scalars.append("\n")
-                    case UInt8(ascii: "r"): scalars.append("\r")
-                    case UInt8(ascii: "t"): scalars.append("\t")
+                    case UInt8(ascii: "\""): result.unicodeScalars.append("\"")
+                    case UInt8(ascii: "\\"): result.unicodeScalars.append("\\")
+                    case UInt8(ascii: "/"): result.unicodeScalars.append("/")
+                    case UInt8(ascii: "b"): result.unicodeScalars.append("\u{08}")
+                    case UInt8(ascii: "f"): result.unicodeScalars.append("\u{0C}")
+                    case UInt8(ascii: "n"): result.unicodeScalars.append("\n")
+                    case UInt8(ascii: "r"): result.unicodeScalars.append("\r")
+                    case UInt8(ascii: "t"): result.unicodeScalars.append("\t")
                     case UInt8(ascii: "u"):
                         var code = try hex4()
                         if (0xD800...0xDBFF).contains(code) {
@@ -184,7 +185,7 @@ public enum StrictJSON {
                         } else if (0xDC00...0xDFFF).contains(code) {
                             code = 0xFFFD
                         }
-                        scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+                        result.unicodeScalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
                     default: throw error("invalid escape")
                     }
                     runStart = index
