@@ -141,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "LinkBench",
             dependencies: [
-                "AgentHost", "DevControlPlane", "ControlPlaneProtocol", "DriverModel",
+                "AgentHost", "BenchSupport", "DevControlPlane", "ControlPlaneProtocol", "DriverModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -149,7 +149,8 @@ let package = Package(
             ],
             path: "Benchmarks/LinkBench"),
 
-        .target(name: "BenchSupport", path: "Benchmarks/BenchSupport"),
+        .target(name: "BenchSupport", dependencies: ["DevControlPlane", .product(name: "Logging", package: "swift-log")],
+                path: "Benchmarks/BenchSupport"),
         .executableTarget(
             name: "DockerBench",
             dependencies: ["AgentHost", "BenchSupport", "DevControlPlane", "DriverModel", .product(name: "Logging", package: "swift-log")],

@@ -24,14 +24,9 @@ struct DockerBench {
             exit(2)
         }
 
-        var configuration = DevControlPlaneConfiguration.forTesting()
-        configuration.autoApprove = true
-        var quiet = Logger(label: "dev-control-plane")
-        quiet.logLevel = .error
-        let controlPlane = DevControlPlane(configuration: configuration, logger: quiet)
-        let endpoints = try await controlPlane.start()
+        let (controlPlane, endpoints, apiKey) = try await Bench.controlPlane()
         let agentID = "dockerbench-\(getpid())"
-        let agent = try Bench.spawnAgent(buildDirectory, url: endpoints.agentURL, agentID: agentID, key: configuration.apiKey,
+        let agent = try Bench.spawnAgent(buildDirectory, url: endpoints.agentURL, agentID: agentID, key: apiKey,
                                          drivers: ["--driver", "docker"],
                                          environment: ProcessInfo.processInfo.environment.filter { $0.key == "DOCKER_HOST" })
         defer { agent.terminate(); agent.waitUntilExit() }

@@ -30,15 +30,10 @@ struct LXDBench {
         }
         let rest = try PlatformHTTPClient(address: .unixSocket(path: lxdDir + "/unix.socket"), platformName: "LXD")
 
-        var configuration = DevControlPlaneConfiguration.forTesting()
-        configuration.autoApprove = true
-        var quiet = Logger(label: "dev-control-plane")
-        quiet.logLevel = .error
-        let controlPlane = DevControlPlane(configuration: configuration, logger: quiet)
-        let endpoints = try await controlPlane.start()
+        let (controlPlane, endpoints, apiKey) = try await Bench.controlPlane()
         let baseID = "lxdbench-\(getpid())"
         let agent = try Bench.spawnAgent(
-            buildDirectory, url: endpoints.agentURL, agentID: baseID, key: configuration.apiKey,
+            buildDirectory, url: endpoints.agentURL, agentID: baseID, key: apiKey,
             drivers: ["--driver", "docker", "--driver", "lxd", "--driver-config", #"lxd={"hibernate": "stop", "stopTimeoutSeconds": 2}"#],
             environment: ProcessInfo.processInfo.environment.filter { ["DOCKER_HOST", "LXD_DIR"].contains($0.key) })
         defer { agent.terminate(); agent.waitUntilExit() }

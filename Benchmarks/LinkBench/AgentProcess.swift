@@ -1,3 +1,4 @@
+import BenchSupport
 import DevControlPlane
 import Foundation
 import Glibc
@@ -14,17 +15,12 @@ struct AgentProcess {
 
     static func measure(buildDirectory: String) async throws -> AgentProcess {
         var result = AgentProcess()
-        var configuration = DevControlPlaneConfiguration.forTesting()
-        configuration.autoApprove = true
-        var quiet = Logger(label: "dev-control-plane")
-        quiet.logLevel = .error
-        let controlPlane = DevControlPlane(configuration: configuration, logger: quiet)
-        let endpoints = try await controlPlane.start()
+        let (controlPlane, endpoints, apiKey) = try await Bench.controlPlane()
 
         for run in 0..<7 {
             let agentID = "process-agent-\(run)"
             let started = ContinuousClock.now
-            let process = try spawn(buildDirectory, endpoints.agentURL, agentID, configuration.apiKey)
+            let process = try spawn(buildDirectory, endpoints.agentURL, agentID, apiKey)
             try await controlPlane.waitFor("connected", timeout: .seconds(30), poll: .microseconds(200)) {
                 $0.agent(agentID)?.connected == true
             }

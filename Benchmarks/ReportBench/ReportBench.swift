@@ -57,15 +57,9 @@ struct ReportBench {
 
         // 2. and 3. through the agent as its own process
         let lines = 200_000
-        var configuration = DevControlPlaneConfiguration.forTesting()
-        configuration.autoApprove = true
-        configuration.maxLogBytesPerRequest = 64 << 20
-        var quiet = Logger(label: "dev-control-plane")
-        quiet.logLevel = .error
-        let controlPlane = DevControlPlane(configuration: configuration, logger: quiet)
-        let endpoints = try await controlPlane.start()
+        let (controlPlane, endpoints, apiKey) = try await Bench.controlPlane { $0.maxLogBytesPerRequest = 64 << 20 }
         let agentID = "reportbench-\(getpid())"
-        let agent = try Bench.spawnAgent(buildDirectory, url: endpoints.agentURL, agentID: agentID, key: configuration.apiKey,
+        let agent = try Bench.spawnAgent(buildDirectory, url: endpoints.agentURL, agentID: agentID, key: apiKey,
                                          drivers: ["--driver", "mock", "--driver-config", #"{"logLines": \#(lines), "logIntervalMs": 100}"#])
         defer { agent.terminate(); agent.waitUntilExit() }
         try await controlPlane.waitFor("connected", timeout: .seconds(30)) { $0.agent(agentID)?.connected == true }
@@ -112,12 +106,7 @@ struct ReportBench {
     /// An agent (in this process, mock driver) with `sessions` sessions connects; how long until
     /// the dev control plane holds the whole session_sync.
     static func syncEndToEnd(sessions count: Int, buildDirectory: String) async throws -> Double {
-        var configuration = DevControlPlaneConfiguration.forTesting()
-        configuration.autoApprove = true
-        var quiet = Logger(label: "dev-control-plane")
-        quiet.logLevel = .error
-        let controlPlane = DevControlPlane(configuration: configuration, logger: quiet)
-        let endpoints = try await controlPlane.start()
+        let (controlPlane, endpoints, apiKey) = try await Bench.controlPlane()
         let library = try DriverLibrary.load(path: buildDirectory + "/libmock.so")
         var logger = Logger(label: "bench")
         logger.logLevel = .error
@@ -127,7 +116,7 @@ struct ReportBench {
                                                    template: .init(image: "busybox", ports: [.init(name: "vnc", port: 3000)])))
         }
         let link = AgentLink(configuration: LinkConfiguration(
-            controlPlaneURL: endpoints.agentURL, agentID: "sync-bench", apiKey: configuration.apiKey, platform: "docker",
+            controlPlaneURL: endpoints.agentURL, agentID: "sync-bench", apiKey: apiKey, platform: "docker",
             region: "bench", capacity: .init(maxSessions: 20_000, cpu: "64", memory: "256Gi")), driver: driver, logger: logger)
         let began = ContinuousClock.now
         let task = Task { try await link.run() }
