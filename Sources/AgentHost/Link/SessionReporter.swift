@@ -30,11 +30,15 @@ final class SessionReporter: Sendable {
     /// After a (re)connect: re-read every session, send a status for each (and `terminated`
     /// for those gone since the last look), then the full list.
     func reportAll(reason: String) async {
+        let version = cache.version
         do {
             let sessions = try await driver.sessions()
-            let gone = Set(cache.all.map(\.sessionId)).subtracting(sessions.map(\.sessionId))
-            cache.replaceAll(sessions)
-            for status in sessions {
+            // A command may have changed a session while the list was read: the list's view of
+            // it is older than the cache's, and the command reports it (no false "gone").
+            let busy = await busy().union(cache.changed(since: version))
+            let gone = Set(cache.all.map(\.sessionId)).subtracting(sessions.map(\.sessionId)).subtracting(busy)
+            cache.replaceAll(sessions, keeping: busy, changedSince: version)
+            for status in sessions where !busy.contains(status.sessionId) {
                 if let message = CommandTranslation.statusMessage(status) { outbox.send(message) }
             }
             for id in gone.sorted() { reportGone(id) }
