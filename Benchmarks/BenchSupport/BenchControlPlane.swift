@@ -14,4 +14,13 @@ extension Bench {
         let controlPlane = DevControlPlane(configuration: configuration, logger: quiet)
         return (controlPlane, try await controlPlane.start(), configuration.apiKey)
     }
+
+    /// Only errors on stderr: the figures go to stdout.
+    public static func quietLogs() {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .error
+            return handler
+        }
+    }
 }

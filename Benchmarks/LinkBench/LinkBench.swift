@@ -1,4 +1,5 @@
 import AgentHost
+import BenchSupport
 import ControlPlaneProtocol
 import DevControlPlane
 import DriverModel
@@ -15,11 +16,7 @@ import Logging
 @main
 struct LinkBench {
     static func main() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .error
-            return handler
-        }
+        Bench.quietLogs()
         let buildDirectory = ProcessEnvironment.executableDirectory()!
         print("Control Plane link benchmark (\(buildDirectory.hasSuffix("release") ? "release" : "debug") build)")
         let pki = try Certificates()

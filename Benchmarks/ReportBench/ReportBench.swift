@@ -23,11 +23,7 @@ import WSClient
 @main
 struct ReportBench {
     static func main() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .error
-            return handler
-        }
+        Bench.quietLogs()
         let buildDirectory = ProcessEnvironment.executableDirectory()!
         say("Monitor, Log, Report benchmark (\(buildDirectory.hasSuffix("release") ? "release" : "debug") build)")
 

@@ -35,18 +35,10 @@ struct DockerConfiguration: Sendable {
         let tlsVerify = try config.bool("tlsVerify", default: verifyFromEnvironment ?? true)
         address = try Self.address(host, certPath: certPath, tlsVerify: tlsVerify, config: config)
 
-        publishAddress = try config.string("publishAddress", default: "127.0.0.1")
-        guard Self.isIPAddress(publishAddress) else {
-            throw config.invalid("publishAddress", "must be an IPv4 or IPv6 address (e.g. 127.0.0.1 or 0.0.0.0), not \"\(publishAddress)\"")
-        }
-        let wildcard = publishAddress == "0.0.0.0" || publishAddress == "::"
-        publicHost = try config.string("publicHost", default: wildcard ? "127.0.0.1" : publishAddress)
-        guard !publicHost.isEmpty, publicHost.utf8.count <= 253,
-              publicHost.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:".contains($0)) }) else {
-            throw config.invalid("publicHost", "must be a host name or IP address")
-        }
-        publicScheme = try config.string("publicScheme", default: "http")
-        guard ["http", "https"].contains(publicScheme) else { throw config.invalid("publicScheme", "must be http or https") }
+        let publishing = try PublishingConfig(config, addressKey: "publishAddress")
+        publishAddress = publishing.address
+        publicHost = publishing.publicHost
+        publicScheme = publishing.publicScheme
         network = try config.string("network", default: "streamspace")
         guard DockerNames.isValidName(network) else {
             throw config.invalid("network", "must be a Docker name: letters, digits, '_', '.', '-', starting with a letter or digit")
@@ -100,10 +92,5 @@ struct DockerConfiguration: Sendable {
             return .http(host: hostPart, port: port, tls: tls)
         }
         throw config.invalid("host", "must start with unix:// or tcp://, not \"\(host)\"")
-    }
-
-    static func isIPAddress(_ text: String) -> Bool {
-        var v4 = in_addr(), v6 = in6_addr()
-        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
     }
 }

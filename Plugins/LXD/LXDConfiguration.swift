@@ -76,18 +76,10 @@ struct LXDConfiguration: Sendable {
         storagePool = try config.string("storagePool", default: "default")
         guard LXDNames.isValidName(storagePool) else { throw config.invalid("storagePool", "is not a valid pool name") }
 
-        listenAddress = try config.string("listenAddress", default: "127.0.0.1")
-        var v4 = in_addr(), v6 = in6_addr()
-        guard inet_pton(AF_INET, listenAddress, &v4) == 1 || inet_pton(AF_INET6, listenAddress, &v6) == 1 else {
-            throw config.invalid("listenAddress", "must be an IPv4 or IPv6 address, not \"\(listenAddress)\"")
-        }
-        let wildcard = listenAddress == "0.0.0.0" || listenAddress == "::"
-        publicHost = try config.string("publicHost", default: wildcard ? "127.0.0.1" : listenAddress)
-        guard !publicHost.isEmpty, publicHost.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:".contains($0)) }) else {
-            throw config.invalid("publicHost", "must be a host name or IP address")
-        }
-        publicScheme = try config.string("publicScheme", default: "http")
-        guard ["http", "https"].contains(publicScheme) else { throw config.invalid("publicScheme", "must be http or https") }
+        let publishing = try PublishingConfig(config, addressKey: "listenAddress")
+        listenAddress = publishing.address
+        publicHost = publishing.publicHost
+        publicScheme = publishing.publicScheme
 
         let range = try config.string("portRange", default: "20000-29999").split(separator: "-").compactMap { Int($0) }
         guard range.count == 2, range[0] >= 1024, range[1] <= 65535, range[0] <= range[1] else {
