@@ -40,4 +40,32 @@ public enum Bench {
     }
 
     public static func mib(_ kib: Int) -> String { String(format: "%.1f", Double(kib) / 1024) }
+
+    /// The UTF-8 byte offset just past the first `needle` in `text` (memmem). The lean receivers
+    /// look for a message's type with this: Foundation's `contains` converts the whole text to
+    /// UTF-16 first, which made the receiver, not the agent, the slowest part of the run.
+    public static func offset(after needle: String, in text: String) -> Int? {
+        var text = text, needle = needle
+        return text.withUTF8 { haystack in
+            needle.withUTF8 { needle -> Int? in
+                guard let base = haystack.baseAddress, let key = needle.baseAddress, !needle.isEmpty else { return nil }
+                var from = 0
+                // memchr for the first byte, memcmp for the rest (Glibc does not export memmem).
+                while haystack.count - from >= needle.count,
+                      let hit = memchr(base + from, Int32(key[0]), haystack.count - from - needle.count + 1) {
+                    let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(base + at, key, needle.count) == 0 { return at + needle.count }
+                    from = at + 1
+                }
+                return nil
+            }
+        }
+    }
+
+    /// The string value that starts at byte `offset` and ends before the next quote.
+    public static func stringValue(in text: String, at offset: Int) -> String? {
+        let bytes = text.utf8.dropFirst(offset)
+        guard let end = bytes.firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+        return String(text.utf8[bytes.startIndex..<end])
+    }
 }

@@ -1,3 +1,4 @@
+import BenchSupport
 import ControlPlaneProtocol
 import DriverModel
 import Foundation
@@ -72,11 +73,9 @@ final class LeanControlPlane: Sendable {
             for try await message in inbound.messages(maxSize: 1 << 20) {
                 guard case .text(let text) = message else { continue }
                 // A complete names its command: {"payload":{"commandId":"…",…},"type":"complete"}
-                guard text.contains(#""type":"complete""#),
-                      let range = text.range(of: #""commandId":""#) else { continue }
-                let rest = text[range.upperBound...]
-                guard let end = rest.firstIndex(of: "\"") else { continue }
-                let id = String(rest[..<end])
+                guard Bench.offset(after: #""type":"complete""#, in: text) != nil,
+                      let start = Bench.offset(after: #""commandId":""#, in: text),
+                      let id = Bench.stringValue(in: text, at: start) else { continue }
                 state.completed(id)
             }
         }
