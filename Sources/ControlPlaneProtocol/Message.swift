@@ -18,9 +18,14 @@ public struct Message: Sendable, Equatable {
 
     /// One JSON value, ready to send as one text frame.
     public func encoded() -> String {
+        String(decoding: encodedBytes(), as: UTF8.self)
+    }
+
+    /// The same JSON as UTF-8 bytes (what the link writes).
+    public func encodedBytes() -> [UInt8] {
         var members: [String: JSONValue] = ["type": .string(type), "payload": payload]
         if let timestamp { members["timestamp"] = .string(timestamp) }
-        return JSONValue.object(members).jsonString()
+        return JSONValue.object(members).jsonBytes()
     }
 
     public enum DecodeError: Error, Equatable, CustomStringConvertible {

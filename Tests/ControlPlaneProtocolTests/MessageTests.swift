@@ -60,6 +60,25 @@ import Testing
         }
     }
 
+    /// Strings are scanned eight bytes at a time: every character that needs an escape, at every
+    /// offset in and across those words, next to multi-byte UTF-8, is written so that Foundation
+    /// reads back the same string.
+    @Test func everyEscapeAtEveryOffsetReadsBackThroughFoundation() throws {
+        let specials: [Character] = ["\"", "\\", "\n", "\r", "\t", "\u{8}", "\u{C}", "\u{0}", "\u{1B}", "\u{1F}", "\u{7F}", "é", "😀", "/"]
+        for special in specials {
+            for length in 0..<20 {
+                for offset in 0...length {
+                    var text = String(repeating: "a", count: length)
+                    text.insert(special, at: text.index(text.startIndex, offsetBy: offset))
+                    let bytes = JSONValue.array([.string(text)]).jsonBytes()
+                    let read = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String]
+                    #expect(read == [text], "\(special.unicodeScalars.map { $0.value }) at \(offset) of \(length)")
+                    #expect(!bytes.contains(where: { $0 < 0x20 }), "no raw control byte is written")
+                }
+            }
+        }
+    }
+
     /// Written JSON does not keep `3.0` apart from `3`: harmless for Go (a float64 field takes
     /// either), but a double that happens to be integral is read back as an integer.
     @Test func anIntegralDoubleIsWrittenWithoutAFraction() throws {
