@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOWebSocket
 import WSClient
 
 /// One WebSocket connection to the Control Plane, from the upgrade to the close. Three loops
@@ -106,13 +107,13 @@ struct LinkConnection: Sendable {
     private func writeLoop(_ generation: Int, _ outbound: WebSocketOutboundWriter) async throws {
         while let (message, bulkBytes) = await outbox.next(generation: generation) {
             defer { outbox.release(bulkBytes) }
-            let text = message.encoded()
-            guard text.utf8.count <= Message.maxFrameBytes else {
+            let bytes = message.encodedBytes()
+            guard bytes.count <= Message.maxFrameBytes else {
                 // The server closes the socket on a larger frame: never send one.
-                logger.error("not sending a \(message.type) message of \(text.utf8.count) bytes (the limit is \(Message.maxFrameBytes))")
+                logger.error("not sending a \(message.type) message of \(bytes.count) bytes (the limit is \(Message.maxFrameBytes))")
                 continue
             }
-            try await outbound.write(.text(text))
+            try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(bytes: bytes))))
         }
     }
 

@@ -18,6 +18,9 @@ final class LogForwarder: Sendable {
 
     /// Raw bytes per chunk: base64 of this is still within 64 KiB.
     static let chunkBytes = 48 * 1024
+    /// How long a chunk that is not full waits for more of the driver's writes (it goes as
+    /// soon as it is full).
+    static let linger = Duration.milliseconds(2)
 
     init(driver: Driver, outbox: Outbox, logger: Logger, maxStreams: Int = 256, bufferBytes: Int = 256 * 1024) {
         self.driver = driver
@@ -108,10 +111,18 @@ final class LogForwarder: Sendable {
             switch event {
             case .data(_, let bytes):
                 pending += bytes
-                // Gather what the driver already wrote, up to one chunk, into one frame.
-                while pending.count < Self.chunkBytes, let more = stream.nextIfReady() {
-                    if case .data(_, let bytes) = more { pending += bytes; continue }
-                    if case .end(let error) = more { end = error; await flush(); break reading }
+                // Gather what the driver already wrote, up to one chunk, into one frame; if that
+                // is less than a chunk, what it writes within `linger` too. A driver writing
+                // line by line would otherwise cost a frame (and its syscalls) per line.
+                var lingered = false
+                while pending.count < Self.chunkBytes {
+                    if let more = stream.nextIfReady() {
+                        if case .data(_, let bytes) = more { pending += bytes; continue }
+                        if case .end(let error) = more { end = error; await flush(); break reading }
+                    }
+                    if lingered { break }
+                    lingered = true
+                    await stream.waitUntilBuffered(Self.chunkBytes - pending.count, atMost: Self.linger)
                 }
                 await flush()
                 if !linkUp {

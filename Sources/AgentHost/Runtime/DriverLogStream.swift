@@ -30,6 +30,8 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
         /// The reader waiting for the next event, and which call of `next` it is.
         var waiter: (id: Int, continuation: CheckedContinuation<Event?, Never>)?
         var waiterID = 0
+        /// A reader waiting for the buffer to fill to `threshold` bytes (or the end).
+        var filler: (id: Int, threshold: Int, continuation: CheckedContinuation<Void, Never>)?
         /// The most bytes ever buffered at once (for tests and benchmarks).
         var peakBufferedBytes = 0
     }
@@ -48,33 +50,56 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
 
     // MARK: Driver side (called from ssd_host callbacks, any thread)
 
-    func write(channel: Int32, bytes: [UInt8]) -> Int32 {
+    /// Consecutive writes on one channel that the reader has not taken yet are joined into one
+    /// event of up to this many bytes: a driver writing line by line costs one event per batch
+    /// the reader takes, not one per line.
+    static let coalesceBytes = 64 * 1024
+
+    /// The driver's bytes are copied once, under the lock, into the event that carries them.
+    func write(channel: Int32, bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        var filled: CheckedContinuation<Void, Never>?
         let (answer, waiter): (Int32, CheckedContinuation<Event?, Never>?) = state.withLock { state in
             if state.cancelled || state.ended { return (Int32(SSD_FLOW_STOP), nil) }
-            let event = Event.data(channel: channel, bytes: bytes)
             if let waiter = state.waiter {
                 state.waiter = nil
                 return (Int32(SSD_FLOW_CONTINUE), waiter.continuation)
             }
-            state.events.append(event)
+            let last = state.events.count - 1
+            if last >= state.head, case .data(let lastChannel, var joined) = state.events[last], lastChannel == channel,
+               joined.count + bytes.count <= Self.coalesceBytes {
+                state.events[last] = .end(nil)  // drops the array's second reference: the append below is in place
+                joined.append(contentsOf: bytes)
+                state.events[last] = .data(channel: channel, bytes: joined)
+            } else {
+                state.events.append(.data(channel: channel, bytes: Array(bytes)))
+            }
             state.bufferedBytes += bytes.count
             state.peakBufferedBytes = Swift.max(state.peakBufferedBytes, state.bufferedBytes)
+            if let filler = state.filler, state.bufferedBytes >= filler.threshold {
+                state.filler = nil
+                filled = filler.continuation
+            }
             if state.bufferedBytes >= highWaterBytes {
                 state.pausedDriver = true
                 return (Int32(SSD_FLOW_PAUSE), nil)
             }
             return (Int32(SSD_FLOW_CONTINUE), nil)
         }
-        waiter?.resume(returning: .data(channel: channel, bytes: bytes))
+        waiter?.resume(returning: .data(channel: channel, bytes: Array(bytes)))
+        filled?.resume()
         return answer
     }
 
     /// Returns false if the stream had already ended (a driver bug: log_end twice).
     @discardableResult
     func end(_ error: DriverError?) -> Bool {
+        var filled: CheckedContinuation<Void, Never>?
+        defer { filled?.resume() }
         let (accepted, waiter): (Bool, CheckedContinuation<Event?, Never>?) = state.withLock { state in
             if state.ended { return (false, nil) }
             state.ended = true
+            filled = state.filler?.continuation
+            state.filler = nil
             if let waiter = state.waiter {
                 state.waiter = nil
                 state.finished = true
@@ -137,6 +162,42 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
         }
         if resume { resumeDriver() }
         return event
+    }
+
+    /// Returns once `bytes` are buffered, the stream has ended, `timeout` has passed or the task
+    /// is cancelled, whichever comes first. A reader gathering a driver's small writes into
+    /// bigger pieces waits with this instead of a fixed sleep, so a fast driver never idles.
+    public func waitUntilBuffered(_ bytes: Int, atMost timeout: Duration) async {
+        let id = state.withLock { state -> Int in
+            state.waiterID += 1
+            return state.waiterID
+        }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            self?.releaseFiller(id)
+        }
+        defer { timer.cancel() }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state -> Bool in
+                    if state.ended || state.bufferedBytes >= bytes || Task.isCancelled { return true }
+                    state.filler = (id, bytes, continuation)
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            releaseFiller(id)
+        }
+    }
+
+    private func releaseFiller(_ id: Int) {
+        let filler = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let filler = state.filler, filler.id == id else { return nil }
+            state.filler = nil
+            return filler.continuation
+        }
+        filler?.resume()
     }
 
     /// Takes the first buffered event; whether the driver may be resumed (below low water).

@@ -84,7 +84,7 @@ private func hostLogWrite(_ ctx: UnsafeMutableRawPointer?, _ streamID: UInt64, _
         context.violation("log_write for stream \(streamID), which is not open")
         return Int32(SSD_FLOW_STOP)
     }
-    return stream.write(channel: channel, bytes: copyBytes(data, length))
+    return stream.write(channel: channel, bytes: UnsafeBufferPointer(start: data, count: data == nil ? 0 : max(0, length)))
 }
 
 private func hostLogEnd(_ ctx: UnsafeMutableRawPointer?, _ streamID: UInt64, _ status: ssd_status,
