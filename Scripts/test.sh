@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README and CI run it:
 #   1. build everything (agent, drivers, tests);
-#   2. the embedded JSON Schemas match Docs/schemas;
+#   2. the embedded JSON Schemas match Docs/schemas; the mock driver's C self-test passes under
+#      ASan and UBSan;
 #   3. a Docker Engine and an LXD are there (yours, or private daemons started here and stopped
 #      at the end: Scripts/docker-sandbox.sh, Scripts/lxd-sandbox.sh); the conformance kit passes the drivers we ship, through
 #      the real agent binary; the demo (dev control plane + agent + driver) runs with the mock
@@ -18,6 +19,15 @@ swift build --build-tests
 
 step "embedded schemas are current"
 python3 Scripts/gen-schemas.py --check
+
+step "the mock driver's C self-test, under ASan and UBSan (Plugins/Mock/README.md)"
+selftest="$(mktemp -d)"
+gcc -std=c11 -O1 -g -fsanitize=address,undefined -shared -fPIC -fvisibility=hidden \
+  -I Sources/DriverABI/include Plugins/Mock/*.c -o "$selftest/mock_asan.so" -lpthread
+gcc -std=c11 -O1 -g -fsanitize=address,undefined -I Sources/DriverABI/include -I Plugins/Mock \
+  Plugins/Mock/tests/mock_selftest.c Plugins/Mock/mini_json.c -o "$selftest/mock_selftest" -ldl -lpthread
+"$selftest/mock_selftest" "$selftest/mock_asan.so" | grep -E "^FAIL|passed, "
+rm -rf "$selftest"
 
 step "a Docker Engine for the Docker driver (Scripts/docker-sandbox.sh)"
 eval "$(Scripts/docker-sandbox.sh up)"

@@ -20,12 +20,22 @@ import WSClient
 ///   3. the agent's RSS with 100 followed log streams.
 ///
 ///     swift build -c release && .build/release/ReportBench
+///     .build/release/ReportBench lean [WRITE_BYTES…]   # only the log path to the lean receiver
+///                                                     # (for profiling; the mock's logWriteBytes)
 @main
 struct ReportBench {
     static func main() async throws {
         Bench.quietLogs()
         let buildDirectory = ProcessEnvironment.executableDirectory()!
         say("Monitor, Log, Report benchmark (\(buildDirectory.hasSuffix("release") ? "release" : "debug") build)")
+        if CommandLine.arguments.dropFirst().first == "lean" {
+            for writeBytes in CommandLine.arguments.dropFirst(2).compactMap({ Int($0) }).nonEmpty ?? [0, 16384] {
+                let rates = try await throughLeanReceiver(lines: 200_000, writeBytes: writeBytes, buildDirectory: buildDirectory, runs: 5)
+                say("agent + mock (logWriteBytes \(writeBytes)) → a receiver that parses nothing: "
+                    + rates.map { String(format: "%.0f", $0) }.joined(separator: ", ") + " MB/s")
+            }
+            return
+        }
 
         // 1. session_sync
         let sessions = (0..<10_000).map { index in
@@ -77,7 +87,7 @@ struct ReportBench {
             agentRates.append(Double(logBytes) / seconds / 1e6)
         }
         let rawRates = try await rawWebSocket(bytes: logBytes, chunk: 48 * 1024, runs: 3)
-        let leanRates = try await throughLeanReceiver(lines: lines, buildDirectory: buildDirectory, runs: 3)
+        let leanRates = try await throughLeanReceiver(lines: lines, writeBytes: 0, buildDirectory: buildDirectory, runs: 3)
         let agentRate = agentRates.max() ?? 0, rawRate = rawRates.max() ?? 0, leanRate = leanRates.max() ?? 0
         say("\n2. Log stream throughput, \(logBytes / 1_000_000) MB (\(lines) lines), loopback ws")
         say("   raw WebSocket, 48 KiB frames:           \(String(format: "%.0f", rawRate)) MB/s")
@@ -131,7 +141,7 @@ struct ReportBench {
     /// The agent (in this process, mock driver) streaming a log to a Control Plane that approves
     /// anything and only counts log_chunk bytes, noticing log_end by a substring: the agent's
     /// own cost, as the raw WebSocket's server costs nothing either. MB/s of log data per run.
-    static func throughLeanReceiver(lines: Int, buildDirectory: String, runs: Int) async throws -> [Double] {
+    static func throughLeanReceiver(lines: Int, writeBytes: Int, buildDirectory: String, runs: Int) async throws -> [Double] {
         let received = Atomic<Int>(0), ended = Atomic<Int>(0)
         let outboundBox = Mutex<WebSocketOutboundWriter?>(nil)
         let router = Router()
@@ -144,9 +154,9 @@ struct ReportBench {
             outboundBox.withLock { $0 = outbound }
             for try await message in inbound.messages(maxSize: 1 << 20) {
                 guard case .text(let text) = message else { continue }
-                if text.contains(#""type":"log_chunk""#) {
+                if Bench.offset(after: #""type":"log_chunk""#, in: text) != nil {
                     received.add(text.utf8.count, ordering: .relaxed)
-                } else if text.contains(#""type":"log_end""#) {
+                } else if Bench.offset(after: #""type":"log_end""#, in: text) != nil {
                     ended.add(1, ordering: .relaxed)
                 }
             }
@@ -162,7 +172,7 @@ struct ReportBench {
         let library = try DriverLibrary.load(path: buildDirectory + "/libmock.so")
         var logger = Logger(label: "bench")
         logger.logLevel = .error
-        let driver = try await Driver.create(library, configuration: Array(#"{"logLines": \#(lines)}"#.utf8), logger: logger)
+        let driver = try await Driver.create(library, configuration: Array(#"{"logLines": \#(lines), "logWriteBytes": \#(writeBytes)}"#.utf8), logger: logger)
         _ = try await driver.start(SessionSpec(id: "lean-logs", user: "bench", template: .init(image: "busybox")))
         let link = AgentLink(configuration: LinkConfiguration(
             controlPlaneURL: "ws://127.0.0.1:\(port)", agentID: "lean-bench", apiKey: String(repeating: "a", count: 64),
@@ -240,6 +250,10 @@ struct ReportBench {
         _ = await server.result
         return rates
     }
+}
+
+extension Array {
+    var nonEmpty: Self? { isEmpty ? nil : self }
 }
 
 /// Unbuffered: each figure appears as soon as it is measured.

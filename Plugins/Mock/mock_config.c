@@ -208,6 +208,8 @@ static bool read_member(const mj_member *m, mock_config *config, mock_error *err
         return read_int(v, "logLines", 0, 1000000, &config->log_lines, err);
     } else if (key_is(m, "logIntervalMs")) {
         return read_int(v, "logIntervalMs", 1, DAY_MS, &config->log_interval_ms, err);
+    } else if (key_is(m, "logWriteBytes")) {
+        return read_int(v, "logWriteBytes", 0, 1 << 20, &config->log_write_bytes, err);
     } else if (key_is(m, "node")) {
         return read_node(v, config, err);
     } else if (key_is(m, "events")) {

@@ -87,6 +87,7 @@ typedef struct mock_config {
     char *public_host;
     int64_t log_lines;
     int64_t log_interval_ms;
+    int64_t log_write_bytes; /* 0: one line per log_write; else whole lines up to this many */
     double node_cpu_cores;
     int64_t node_memory_bytes;
     int64_t node_disk_bytes;

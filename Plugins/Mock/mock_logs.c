@@ -82,18 +82,29 @@ static bool wait_for_next_line(mock_stream *stream, int64_t due_ms) {
     return ok;
 }
 
-/* Writes lines until the stream ends; returns how it ends. */
+/* Writes lines until the stream ends; returns how it ends. With logWriteBytes, each log_write
+ * carries as many whole lines as are ready and fit (as a driver reading a file or a socket
+ * would); otherwise one line. */
 static ssd_status run_stream(mock_stream *stream) {
     const ssd_host *host = stream->driver->host;
     const mock_log_request *request = &stream->request;
+    size_t capacity = MOCK_LINE_MAX;
+    if ((size_t)stream->driver->config.log_write_bytes > capacity) {
+        capacity = (size_t)stream->driver->config.log_write_bytes;
+    }
+    char *batch = malloc(capacity);
+    if (batch == NULL) {
+        return SSD_RESOURCE_EXHAUSTED;
+    }
+    ssd_status result;
     for (;;) {
-        char line[256];
-        size_t line_len = 0;
+        size_t used = 0;
+        int64_t lines = 0;
         bool found = false;
         bool running = false;
         int64_t due_ms = 0;
 
-        /* Take the next line (if there is one) under the lock; write it without. */
+        /* Take the next lines (if there are any) under the lock; write them without. */
         mock_platform_lock();
         mock_session *session = mock_platform_find_exact(request->session_id, stream->incarnation);
         if (session != NULL) {
@@ -105,8 +116,10 @@ static ssd_status run_stream(mock_stream *stream) {
                    mock_session_line_ms(session, stream->next_line) < request->since_ms) {
                 stream->next_line++;
             }
-            if (stream->next_line <= limit) {
-                line_len = mock_session_format_line(session, stream->next_line, line);
+            while (stream->next_line + lines <= limit && capacity - used >= MOCK_LINE_MAX &&
+                   (lines == 0 || stream->driver->config.log_write_bytes > 0)) {
+                used += mock_session_format_line(session, stream->next_line + lines, batch + used);
+                lines++;
             }
             running = session->state == MOCK_STATE_RUNNING;
             due_ms = session->next_line_mono_ms;
@@ -114,31 +127,39 @@ static ssd_status run_stream(mock_stream *stream) {
         mock_platform_unlock();
 
         if (!found) {
-            return SSD_OK; /* the session was stopped: its lines are gone */
+            result = SSD_OK; /* the session was stopped: its lines are gone */
+            break;
         }
-        if (line_len > 0) {
+        if (lines > 0) {
             if (!may_write(stream)) {
-                return SSD_CANCELLED;
+                result = SSD_CANCELLED;
+                break;
             }
             int32_t flow = host->log_write(host->ctx, stream->id, SSD_CHANNEL_STDOUT,
-                                           (const uint8_t *)line, line_len);
-            stream->next_line++;
+                                           (const uint8_t *)batch, used);
+            stream->next_line += lines;
             if (flow == SSD_FLOW_STOP) {
-                return SSD_CANCELLED;
+                result = SSD_CANCELLED;
+                break;
             }
             if (flow == SSD_FLOW_PAUSE && !wait_for_resume(stream)) {
-                return SSD_CANCELLED;
+                result = SSD_CANCELLED;
+                break;
             }
             continue;
         }
         /* Caught up. */
         if (!request->follow || !running || !stream->following) {
-            return SSD_OK;
+            result = SSD_OK;
+            break;
         }
         if (!wait_for_next_line(stream, due_ms)) {
-            return SSD_CANCELLED;
+            result = SSD_CANCELLED;
+            break;
         }
     }
+    free(batch);
+    return result;
 }
 
 static void *stream_main(void *arg) {

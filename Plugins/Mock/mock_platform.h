@@ -86,7 +86,9 @@ void mock_session_write_status(const mock_session *session, mj_writer *w);
 int64_t mock_session_line_count(const mock_session *session);
 int64_t mock_session_line_ms(const mock_session *session, int64_t line);
 /** Writes line `line` ("<RFC 3339> mock <id> line <n>\n") to `out`; returns its length. */
-size_t mock_session_format_line(const mock_session *session, int64_t line, char out[256]);
+/** The longest line format_line writes (a longer one is cut, still ending in a newline). */
+#define MOCK_LINE_MAX 256
+size_t mock_session_format_line(const mock_session *session, int64_t line, char out[MOCK_LINE_MAX]);
 /** The first line stamped at or after `since_ms` (line_count + 1 when none). */
 int64_t mock_session_first_line_since(const mock_session *session, int64_t since_ms);
 /** Appends the lines that have come due, if the session runs and someone follows. */

@@ -427,7 +427,7 @@ static void test_config(fake_host *h) {
     ssd_capabilities caps = api->capabilities(d);
     ssd_capabilities want = SSD_CAP_HIBERNATE_DISK | SSD_CAP_NODE_METRICS |
                             SSD_CAP_SESSION_METRICS | SSD_CAP_LOGS | SSD_CAP_LOGS_FOLLOW |
-                            SSD_CAP_PERSISTENT_HOME | SSD_CAP_SESSION_EVENTS;
+                            SSD_CAP_SESSION_EVENTS;
     CHECK(caps == want, "default caps %llx", (unsigned long long)caps);
     api->destroy(d);
 
@@ -474,7 +474,7 @@ static void test_config(fake_host *h) {
     fake_host *tiny = host_new();
     tiny->host.struct_size = 16;
     box_init(&error);
-    CHECK(api->create(&tiny->host, "{}", 2, &empty, reply_to(&error)) == SSD_INVALID_ARGUMENT &&
+    CHECK(api->create(&tiny->host, "{}", 2, &empty, reply_to(&error)) == SSD_INCOMPATIBLE &&
               error.count == 1,
           "tiny host");
     host_free(tiny);
@@ -783,6 +783,32 @@ static void test_logs_tail(fake_host *h) {
     }
     stop_ok(d, "logs-1");
     api->destroy(d);
+}
+
+/* logWriteBytes: whole lines, as many as fit, in one log_write. */
+static void test_logs_batched(fake_host *h) {
+    current_test = "logs batched";
+    ssd_driver *d = create_ok(h, "{\"logLines\":20,\"logWriteBytes\":4096}");
+    start_ok(d, "batch-1");
+    open_logs(d, 11, "{\"sessionId\":\"batch-1\"}");
+    CHECK(wait_end(h, 11, 2000), "stream 11 ended");
+    stream_record s = stream_get(h, 11);
+    CHECK(s.writes == 1 && s.end_status == SSD_OK && line_number(s.first_line) == 1,
+          "20 lines in one write: %d writes, %s", s.writes, s.first_line);
+    stop_ok(d, "batch-1");
+    api->destroy(d);
+
+    d = create_ok(h, "{\"logLines\":20,\"logWriteBytes\":600}");
+    start_ok(d, "batch-2");
+    open_logs(d, 12, "{\"sessionId\":\"batch-2\",\"tailLines\":20}");
+    CHECK(wait_end(h, 12, 2000), "stream 12 ended");
+    s = stream_get(h, 12);
+    CHECK(s.writes > 1 && s.writes < 20 && line_number(s.first_line) == 1,
+          "a few lines per write: %d writes", s.writes);
+    stop_ok(d, "batch-2");
+    api->destroy(d);
+    expect_create_error(h, "{\"logWriteBytes\":-1}", "logWriteBytes");
+    expect_create_error(h, "{\"logWriteBytes\":1048577}", "logWriteBytes");
 }
 
 static void test_logs_follow(fake_host *h) {
@@ -1217,6 +1243,7 @@ int main(int argc, char **argv) {
     test_failures(h);
     test_json_escaping(h);
     test_logs_tail(h);
+    test_logs_batched(h);
     test_logs_follow(h);
     test_logs_pause(h);
     test_crash(h);
