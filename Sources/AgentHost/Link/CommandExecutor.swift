@@ -211,7 +211,9 @@ struct RecentCommands {
 
     let capacity: Int
     private var entries: [String: [Message]?] = [:]
+    /// Ids in arrival order, as a ring: the oldest is at `oldest` once the ring is full.
     private var order: [String] = []
+    private var oldest = 0
 
     init(capacity: Int) { self.capacity = capacity }
 
@@ -222,10 +224,12 @@ struct RecentCommands {
 
     mutating func begin(_ id: String) {
         entries[id] = .some(nil)
-        order.append(id)
-        if order.count > capacity {
-            let forgotten = order.removeFirst()
-            entries[forgotten] = nil
+        if order.count < capacity {
+            order.append(id)
+        } else {
+            entries[order[oldest]] = nil
+            order[oldest] = id
+            oldest = (oldest + 1) % capacity
         }
     }
 
