@@ -41,7 +41,22 @@ public enum Bench {
 
     public static func mib(_ kib: Int) -> String { String(format: "%.1f", Double(kib) / 1024) }
 
-    /// The UTF-8 byte offset just past the first `needle` in `text` (memmem). The lean receivers
+    /// A /proc/<pid>/smaps_rollup figure in KiB ("Rss:", "Pss:", "Private_Dirty:"…).
+    public static func smapsKiB(_ pid: Int32, _ field: String) -> Int {
+        guard let rollup = try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8),
+              let line = rollup.split(separator: "\n").first(where: { $0.hasPrefix(field) }) else { return 0 }
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
+    }
+
+    /// What a process's RSS is made of: anonymous memory (heap, stacks, written data) and file
+    /// pages (the code and read-only data of the binary and its libraries, which the kernel
+    /// shares among every process mapping them and can drop and read again under pressure).
+    public static func memoryBreakdown(_ pid: Int32) -> String {
+        let rss = smapsKiB(pid, "Rss:"), anonymous = smapsKiB(pid, "Anonymous:")
+        return "anonymous \(mib(anonymous)) MiB + file pages \(mib(rss - anonymous)) MiB"
+    }
+
+    /// The UTF-8 byte offset just past the first `needle` in `text`. The lean receivers
     /// look for a message's type with this: Foundation's `contains` converts the whole text to
     /// UTF-16 first, which made the receiver, not the agent, the slowest part of the run.
     public static func offset(after needle: String, in text: String) -> Int? {

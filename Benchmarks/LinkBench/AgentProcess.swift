@@ -8,6 +8,7 @@ import Logging
 struct AgentProcess {
     var idleSeconds = 20
     var rssMiB = ""
+    var memoryBreakdown = ""
     var cpuPercent = ""
     var startTimes: [Double] = []
     var startMedianMs: String { String(format: "%.1f", startTimes.sorted()[startTimes.count / 2]) }
@@ -36,6 +37,7 @@ struct AgentProcess {
                 let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
                 result.cpuPercent = String(format: "%.3f", Double(cpuAfter - cpuBefore) / ticks / wall * 100)
                 result.rssMiB = String(format: "%.1f", Double(rssKiB(process.processIdentifier)) / 1024)
+                result.memoryBreakdown = Bench.memoryBreakdown(process.processIdentifier)
             }
             process.terminate()
             process.waitUntilExit()

@@ -13,6 +13,7 @@ import Logging
 ///   3. process start → connected.
 ///
 ///     swift build -c release && .build/release/LinkBench
+///     .build/release/LinkBench lean    # only the agent through the lean Control Plane (profiling)
 @main
 struct LinkBench {
     static func main() async throws {
@@ -20,6 +21,14 @@ struct LinkBench {
         let buildDirectory = ProcessEnvironment.executableDirectory()!
         print("Control Plane link benchmark (\(buildDirectory.hasSuffix("release") ? "release" : "debug") build)")
         let pki = try Certificates()
+        if CommandLine.arguments.dropFirst().first == "lean" {
+            // Only the agent through the lean Control Plane (for profiling).
+            let (sequential, parallel) = try await AgentUnderTest.measureLean(
+                buildDirectory: buildDirectory, pki: pki, sequential: 2000, inFlight: 64, rounds: 200)
+            print(Report.row("agent + mock through the lean Control Plane", sequential))
+            print("   throughput, 64 in flight: \(Report.rate(parallel)) commands/s")
+            return
+        }
 
         let echo = try await EchoServer.start(certificate: pki.certificate, key: pki.key)
         let agent = try await AgentUnderTest.start(buildDirectory: buildDirectory, pki: pki)
@@ -54,6 +63,7 @@ struct LinkBench {
         let process = try await AgentProcess.measure(buildDirectory: buildDirectory)
         print("\n2. Idle agent process (mock driver loaded, connected, \(process.idleSeconds) s)")
         print("   RSS \(process.rssMiB) MiB (goal ≤ 15 MB); CPU \(process.cpuPercent) % of one core (goal ≤ 0.1 %)")
+        print("   RSS = \(process.memoryBreakdown)")
         print("\n3. Process start → connected (control plane already up), \(process.startTimes.count) runs")
         print("   median \(process.startMedianMs) ms, best \(process.startBestMs) ms (goal ≤ 100 ms)")
     }
