@@ -266,7 +266,9 @@ typedef struct ssd_host {
     void (*log)(void *ctx, int32_t level, const char *message, size_t len);
 
     /** Delivers bytes of an open log stream (see open_logs). The answer is an SSD_FLOW_* value.
-     *  Never called after log_end for the same stream.
+     *  Never called after log_end for the same stream. `data` is borrowed for the call (the host
+     *  copies it); any length, not necessarily whole lines. Each call has a fixed cost: deliver
+     *  what you have read in one call rather than a line at a time.
      *  [any-thread] [non-blocking]  since 1.0 */
     int32_t (*log_write)(void *ctx, uint64_t stream_id, int32_t channel, const uint8_t *data,
                          size_t len);
