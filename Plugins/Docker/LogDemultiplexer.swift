@@ -8,10 +8,12 @@ struct LogDemultiplexer {
     private var buffer: [UInt8] = []
     private var start = 0
 
-    /// Feeds bytes; returns every frame they complete, in order.
-    mutating func feed(_ bytes: some Sequence<UInt8>) throws(FrameError) -> [(Stream, ArraySlice<UInt8>)] {
+    /// Feeds bytes; returns the payload of every frame they complete, in order, with consecutive
+    /// frames of one stream joined: a container writing line by line makes a frame per line, and
+    /// each piece returned costs the driver one log_write.
+    mutating func feed(_ bytes: some Sequence<UInt8>) throws(FrameError) -> [(Stream, [UInt8])] {
         buffer.append(contentsOf: bytes)
-        var frames: [(Stream, ArraySlice<UInt8>)] = []
+        var frames: [(Stream, [UInt8])] = []
         while buffer.count - start >= 8 {
             guard let stream = Stream(rawValue: buffer[start]), buffer[start + 1] == 0, buffer[start + 2] == 0,
                   buffer[start + 3] == 0 else {
@@ -20,7 +22,12 @@ struct LogDemultiplexer {
             let length = Int(buffer[start + 4]) << 24 | Int(buffer[start + 5]) << 16
                 | Int(buffer[start + 6]) << 8 | Int(buffer[start + 7])
             guard buffer.count - start - 8 >= length else { break }
-            frames.append((stream, buffer[(start + 8)..<(start + 8 + length)]))
+            let payload = buffer[(start + 8)..<(start + 8 + length)]
+            if let last = frames.indices.last, frames[last].0 == stream {
+                frames[last].1.append(contentsOf: payload)
+            } else {
+                frames.append((stream, Array(payload)))
+            }
             start += 8 + length
         }
         // Compact once the consumed prefix dominates, so the buffer stays one frame's size.

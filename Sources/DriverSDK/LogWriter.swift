@@ -49,6 +49,8 @@ public final class LogWriter: Sendable {
     }
 
     private func waitUntilWritable() async throws {
+        // The common case, without a continuation: the host has room.
+        if !Task.isCancelled, state.withLock({ !$0.paused && !$0.cancelled }) { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let ready: Result<Void, any Error>? = state.withLock { state in
