@@ -120,19 +120,7 @@ struct DockerBench {
         await controlPlane.stop()
     }
 
-    struct Output { var status: Int32; var stderr: String }
-
-    static func docker(_ arguments: [String]) -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: FileManager.default.isExecutableFile(atPath: "/usr/bin/docker")
-                                    ? "/usr/bin/docker" : "/usr/local/bin/docker")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        do { try process.run() } catch { return Output(status: -1, stderr: "\(error)") }
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stderr: String(decoding: stderr, as: UTF8.self))
+    static func docker(_ arguments: [String]) -> Bench.CommandOutput {
+        Bench.docker(arguments, keepOutput: false)
     }
 }
