@@ -1,5 +1,6 @@
 import ControlPlaneProtocol
 import Logging
+import NIOCore
 import Synchronization
 
 /// Where everything the agent says goes: the current connection's single writer, or nowhere
@@ -18,16 +19,15 @@ final class Outbox: Sendable {
         /// Bumped on every attach and detach: a writer of an older connection gets nothing more.
         var generation = 0
         var attached = false
-        var control: [Message] = []
-        var controlHead = 0
-        var bulk: [(message: Message, bytes: Int)] = []
-        var bulkHead = 0
+        // Ring buffers: a message leaves the queue (and its memory) when it is taken.
+        var control = CircularBuffer<Message>()
+        var bulk = CircularBuffer<(message: Message, bytes: Int)>()
         /// Bytes of bulk messages queued or not yet written.
         var bulkBytes = 0
         var peakBulkBytes = 0
         var reader: CheckedContinuation<(Message, Int)?, Never>?
         /// Bulk senders waiting for credit, in order, with what they send.
-        var creditWaiters: [(message: Message, bytes: Int, continuation: CheckedContinuation<Bool, Never>)] = []
+        var creditWaiters = CircularBuffer<(message: Message, bytes: Int, continuation: CheckedContinuation<Bool, Never>)>()
     }
     private let state = Mutex(State())
 
@@ -73,8 +73,7 @@ final class Outbox: Sendable {
                 return (true, reader)
             }
             state.control.append(message)
-            if state.control.count - state.controlHead > Self.controlLimit { state.controlHead += 1 }
-            Self.compact(&state)
+            if state.control.count > Self.controlLimit { state.control.removeFirst() }
             return (true, nil)
         }
         if let reader { reader.resume(returning: (message, 0)) }
@@ -114,14 +113,8 @@ final class Outbox: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<(Message, Int)?, Never>) in
                 let ready: (Message, Int)?? = state.withLock { state in
                     guard state.generation == generation, state.attached, !Task.isCancelled else { return .some(nil) }
-                    if state.controlHead < state.control.count {
-                        defer { state.controlHead += 1; Self.compact(&state) }
-                        return .some((state.control[state.controlHead], 0))
-                    }
-                    if state.bulkHead < state.bulk.count {
-                        defer { state.bulkHead += 1; Self.compact(&state) }
-                        return .some(state.bulk[state.bulkHead])
-                    }
+                    if let message = state.control.popFirst() { return .some((message, 0)) }
+                    if let item = state.bulk.popFirst() { return .some(item) }
                     state.reader = continuation
                     return nil
                 }
@@ -150,11 +143,9 @@ final class Outbox: Sendable {
                 granted.append(first.continuation)
             }
             var handoff: (CheckedContinuation<(Message, Int)?, Never>, (Message, Int))?
-            if let reader = state.reader, state.bulkHead < state.bulk.count {
+            if let reader = state.reader, let item = state.bulk.popFirst() {
                 state.reader = nil
-                handoff = (reader, state.bulk[state.bulkHead])
-                state.bulkHead += 1
-                Self.compact(&state)
+                handoff = (reader, item)
             }
             return (granted, handoff)
         }
@@ -162,17 +153,10 @@ final class Outbox: Sendable {
         if let (continuation, item) = handoff { continuation.resume(returning: item) }
     }
 
+    /// Messages the outbox still holds (a sent message must not stay referenced: log chunks are
+    /// 48 KiB each).
+    var heldMessages: Int { state.withLock { $0.control.count + $0.bulk.count } }
+
     /// The most bulk bytes ever queued at once (tests and benchmarks).
     var peakBulkBytes: Int { state.withLock { $0.peakBulkBytes } }
-
-    private static func compact(_ state: inout State) {
-        if state.controlHead > 1024, state.controlHead * 2 > state.control.count {
-            state.control.removeFirst(state.controlHead)
-            state.controlHead = 0
-        }
-        if state.bulkHead > 256, state.bulkHead * 2 > state.bulk.count {
-            state.bulk.removeFirst(state.bulkHead)
-            state.bulkHead = 0
-        }
-    }
 }

@@ -1,5 +1,6 @@
 import DriverABI
 import DriverModel
+import NIOCore
 import Synchronization
 
 /// One log stream from a driver, read as an async sequence of events. The buffer between the
@@ -20,8 +21,8 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
     private let cancelDriver: @Sendable () -> Void
 
     private struct State {
-        var events: [Event] = []
-        var head = 0
+        /// A ring: an event's bytes are released as soon as the reader takes it.
+        var events = CircularBuffer<Event>()
         var bufferedBytes = 0
         var pausedDriver = false
         var cancelled = false
@@ -48,6 +49,9 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
 
     public var peakBufferedBytes: Int { state.withLock { $0.peakBufferedBytes } }
 
+    /// Events not yet taken by the reader (a taken event's bytes must not stay referenced).
+    var heldEvents: Int { state.withLock { $0.events.count } }
+
     // MARK: Driver side (called from ssd_host callbacks, any thread)
 
     /// Consecutive writes on one channel that the reader has not taken yet are joined into one
@@ -64,12 +68,11 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
                 state.waiter = nil
                 return (Int32(SSD_FLOW_CONTINUE), waiter.continuation)
             }
-            let last = state.events.count - 1
-            if last >= state.head, case .data(let lastChannel, var joined) = state.events[last], lastChannel == channel,
-               joined.count + bytes.count <= Self.coalesceBytes {
-                state.events[last] = .end(nil)  // drops the array's second reference: the append below is in place
+            if let lastIndex = state.events.indices.last, case .data(let lastChannel, var joined) = state.events[lastIndex],
+               lastChannel == channel, joined.count + bytes.count <= Self.coalesceBytes {
+                state.events[lastIndex] = .end(nil)  // drops the array's second reference: the append below is in place
                 joined.append(contentsOf: bytes)
-                state.events[last] = .data(channel: channel, bytes: joined)
+                state.events[lastIndex] = .data(channel: channel, bytes: joined)
             } else {
                 state.events.append(.data(channel: channel, bytes: Array(bytes)))
             }
@@ -140,7 +143,7 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
             let (event, resume): (Event??, Bool) = state.withLock { state in
                 // A cancelled reader takes nothing: the events stay for the next reader.
                 if state.finished || Task.isCancelled { return (.some(nil), false) }
-                guard state.head < state.events.count else {
+                guard !state.events.isEmpty else {
                     state.waiter = (waiterID, continuation)
                     return (nil, false)
                 }
@@ -156,7 +159,7 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
     /// The next event if one is buffered now, without waiting (to gather small writes).
     public func nextIfReady() -> Event? {
         let (event, resume): (Event?, Bool) = state.withLock { state in
-            guard !state.finished, state.waiter == nil, state.head < state.events.count else { return (nil, false) }
+            guard !state.finished, state.waiter == nil, !state.events.isEmpty else { return (nil, false) }
             let (event, resume) = take(&state)
             return (event, resume)
         }
@@ -202,12 +205,7 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
 
     /// Takes the first buffered event; whether the driver may be resumed (below low water).
     private func take(_ state: inout State) -> (Event, Bool) {
-        let event = state.events[state.head]
-        state.head += 1
-        if state.head > 1024, state.head * 2 > state.events.count {
-            state.events.removeFirst(state.head)
-            state.head = 0
-        }
+        let event = state.events.removeFirst()
         if case .data(_, let bytes) = event { state.bufferedBytes -= bytes.count }
         if case .end = event { state.finished = true }
         var resume = false
