@@ -75,6 +75,7 @@ struct ReportBench {
                                          drivers: ["--driver", "mock", "--driver-config", #"{"logLines": \#(lines), "logIntervalMs": 100}"#])
         defer { agent.terminate(); agent.waitUntilExit() }
         try await controlPlane.waitFor("connected", timeout: .seconds(30)) { $0.agent(agentID)?.connected == true }
+        let rssFresh = Bench.statusKiB(agent.processIdentifier, "VmRSS:"), fresh = Bench.memoryBreakdown(agent.processIdentifier)
         let created = try await controlPlane.createSession(SessionRequest(agentId: agentID, user: "bench", template: "t"))
         _ = try await controlPlane.waitFor("started", timeout: .seconds(30)) { $0.command(created.commandId)?.state == .completed }
 
@@ -105,7 +106,7 @@ struct ReportBench {
         say("     the mock writing one line per log_write:              \(rate(lineRate))")
         say("   agent + mock (line by line) → dev control plane (strict parsing, bookkeeping): \(rate(agentRate))")
 
-        let rssBefore = Bench.statusKiB(agent.processIdentifier, "VmRSS:")
+        let rssBefore = Bench.statusKiB(agent.processIdentifier, "VmRSS:"), afterLogs = Bench.memoryBreakdown(agent.processIdentifier)
         var follows: [String] = []
         for _ in 0..<100 {
             follows.append(try await controlPlane.requestLogs(sessionId: created.sessionId, LogsRequest(follow: true, tailLines: 10)))
@@ -116,6 +117,7 @@ struct ReportBench {
         let state = await controlPlane.state
         let flowing = open.filter { (state.logStream($0)?.chunks.count ?? 0) > 1 }.count
         say("\n3. 100 followed streams (a line every 100 ms each): agent RSS \(Bench.mib(rssBefore)) MiB → \(Bench.mib(rssFollowing)) MiB; \(flowing) streams delivering")
+        say("   the agent when it connected: \(Bench.mib(rssFresh)) MiB (\(fresh)); after section 2's logs: \(afterLogs)")
         for request in follows { await controlPlane.cancelLogs(requestId: request) }
         await controlPlane.stop()
     }
