@@ -20,7 +20,7 @@ final class DockerDriver: StreamSpaceDriver {
         name: "docker", version: "1.0.0", platform: "docker", vendor: "StreamSpace",
         description: "Sessions as containers on a Docker Engine (API 1.41+)")
     let capabilities: DriverCapabilities = [
-        .hibernateDisk, .nodeMetrics, .sessionMetrics, .logs, .logsFollow, .persistentHome,
+        .hibernateDisk, .nodeMetrics, .sessionMetrics, .logs, .logsFollow, .persistentHome, .sessionEvents,
     ]
 
     private let configuration: DockerConfiguration
@@ -29,6 +29,8 @@ final class DockerDriver: StreamSpaceDriver {
     private let hostResources = HostResources()
     private let networkReady = Atomic<Bool>(false)
     private let cpuSamples = Mutex<[String: CPUSample]>([:])
+    /// Follows Docker's events for our containers (see `watchEvents`); ended by `shutdown`.
+    private let eventWatcher = Mutex<Task<Void, Never>?>(nil)
 
     /// Docker refuses memory limits under 6 MiB; say so before asking it.
     static let minimumMemory: Int64 = 6 << 20
@@ -49,10 +51,79 @@ final class DockerDriver: StreamSpaceDriver {
             }
         }
         host.log(.info, "docker: using the Docker Engine at \(configuration.address); ports published on \(configuration.publishAddress)")
+        eventWatcher.withLock { $0 = Task { [weak self] in await self?.watchEvents() } }
     }
 
     func shutdown() async {
+        // No session_changed after destroy (R8): the watcher is over before the client closes.
+        let watcher = eventWatcher.withLock { watcher in
+            defer { watcher = nil }
+            return watcher
+        }
+        watcher?.cancel()
+        await watcher?.value
         await engine.http.shutdown()
+    }
+
+    // MARK: Events
+
+    /// Follows Docker's event stream for the containers this driver manages and tells the host
+    /// when one starts, dies or is removed, whoever did it — a person with the docker CLI, an
+    /// out-of-memory kill — so the Control Plane hears of it at once rather than at the agent's
+    /// next look. A broken stream (the daemon restarted) is opened again, 1 s to 30 s apart;
+    /// what happened meanwhile the agent's periodic look finds.
+    private func watchEvents() async {
+        let filters = #"{"type":["container"],"label":["\#(DockerNames.managedLabel)=true"]}"#
+        var delay = Duration.seconds(1)
+        while !Task.isCancelled {
+            do {
+                let stream = try await engine.stream(.GET, "/events", query: [("filters", filters)], timeout: nil)
+                guard (200..<300).contains(stream.status) else {
+                    throw DriverError(.unavailable, "docker: the event stream answered HTTP \(stream.status)")
+                }
+                delay = .seconds(1)
+                var pending: [UInt8] = []
+                for try await chunk in stream.body {
+                    pending += chunk.readableBytesView
+                    while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                        let line = Array(pending[..<newline])
+                        pending.removeSubrange(...newline)
+                        await report(event: line)
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                host.log(.debug, "docker: the event stream ended (\(error)); opening it again in \(delay)")
+            }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(30))
+        }
+    }
+
+    /// One event: the session's state as Docker has it now (not as the event tells it: events
+    /// come late, and the platform is the record).
+    private func report(event line: [UInt8]) async {
+        guard let event = try? JSONValue(parsing: line),
+              let action = event["Action"]?.stringValue, ["start", "die", "destroy"].contains(action),
+              let sessionID = event["Actor"]?["Attributes"]?[DockerNames.sessionLabel]?.stringValue,
+              (try? DockerNames.requireValidSession(sessionID)) != nil else { return }
+        var status: SessionStatus
+        do {
+            status = try await session(sessionID)
+            // Docker sends "die" before its inspect stops saying "running": look again, briefly.
+            var looks = 1
+            while action == "die", status.state == .running, looks < 40, !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(50))
+                status = try await session(sessionID)
+                looks += 1
+            }
+        } catch let error as DriverError where error.code == .notFound {
+            status = SessionStatus(sessionId: sessionID, state: .terminated)
+        } catch {
+            return
+        }
+        guard !Task.isCancelled else { return }
+        host.sessionChanged(status)
     }
 
     // MARK: Health

@@ -120,16 +120,41 @@ import Testing
         await harness.shutdown()
     }
 
-    @Test func aContainerThatDiesIsReportedWithoutAnyCommand() async throws {
-        let harness = try await LinkHarness(driverName: "docker", configureLink: { $0.refreshInterval = .milliseconds(500) })
+    /// Docker's events reach the Control Plane at once: the agent's own periodic look is an hour
+    /// away here, so only the driver's event stream can report these.
+    @Test func aContainerKilledOrRemovedByHandIsReportedAtOnceByItsEvent() async throws {
+        let harness = try await LinkHarness(driverName: "docker", configureLink: { $0.refreshInterval = .seconds(3600) })
         harness.startAgent()
         try await harness.waitUntilConnected()
         let id = try await startSession(harness)
         defer { DockerTest.cleanUp([id]) }
         try DockerTestEnvironment.dockerOutput(["kill", "ss-\(id)"])
-        let state = try await harness.waitFor("the death reported") { $0.session(id)?.state == "failed" }
+        let state = try await harness.waitFor("the death reported", timeout: .seconds(10)) { $0.session(id)?.state == "failed" }
         let message = state.session(id)?.platformMetadata?["message"]?.stringValue ?? ""
         #expect(message.contains("exited with code 137"), "\(message)")
+        try DockerTestEnvironment.dockerOutput(["start", "ss-\(id)"])
+        try await harness.waitFor("running again", timeout: .seconds(10)) { $0.session(id)?.state == "running" }
+        try DockerTestEnvironment.dockerOutput(["rm", "-f", "ss-\(id)"])
+        try await harness.waitFor("the removal reported", timeout: .seconds(10)) { $0.session(id)?.state == "terminated" }
+        await harness.expectNothingRejected()
+        await harness.shutdown()
+    }
+
+    /// The events of the agent's own work (a hibernate stops the container; a stop stops and
+    /// removes it) are the command's to report: none reaches the Control Plane as a failure.
+    @Test func theEventsOfACommandsOwnStepsAreNotReportedAsFailures() async throws {
+        let harness = try await LinkHarness(driverName: "docker", configureLink: { $0.refreshInterval = .seconds(3600) })
+        harness.startAgent()
+        try await harness.waitUntilConnected()
+        let id = try await startSession(harness)
+        defer { DockerTest.cleanUp([id]) }
+        _ = try await harness.waitForCommand(try await harness.controlPlane.hibernate(sessionId: id), .completed)
+        _ = try await harness.waitForCommand(try await harness.controlPlane.wake(sessionId: id), .completed)
+        _ = try await harness.waitForCommand(try await harness.controlPlane.deleteSession(id), .completed)
+        try await Task.sleep(for: .seconds(1))  // late events have arrived by now
+        let reported = harness.logs.all.filter { $0.contains("is now failed") }
+        #expect(reported.isEmpty, "\(reported)")
+        #expect(await harness.controlPlane.state.session(id)?.state == "terminated")
         await harness.expectNothingRejected()
         await harness.shutdown()
     }

@@ -89,6 +89,10 @@ public final class AgentLink: Service, Sendable {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await self.refreshLoop() }
+                    group.addTask {
+                        await self.reporter.reportEvents()
+                        try Task.checkCancellation()
+                    }
                     group.addTask { try await self.linkLoop(registration, tls) }
                     try await group.next()
                     group.cancelAll()

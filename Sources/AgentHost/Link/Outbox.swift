@@ -153,6 +153,9 @@ final class Outbox: Sendable {
         if let (continuation, item) = handoff { continuation.resume(returning: item) }
     }
 
+    /// Whether a connection is attached (messages sent now can reach the Control Plane).
+    var isAttached: Bool { state.withLock { $0.attached } }
+
     /// Messages the outbox still holds (a sent message must not stay referenced: log chunks are
     /// 48 KiB each).
     var heldMessages: Int { state.withLock { $0.control.count + $0.bulk.count } }

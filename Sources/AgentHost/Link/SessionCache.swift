@@ -44,6 +44,9 @@ final class SessionCache: Sendable {
 
     var version: Int { state.withLock { $0.version } }
 
+    /// What the agent knows of one session (nil: none, or terminated).
+    func status(of id: String) -> SessionStatus? { state.withLock { $0.sessions[id] } }
+
     /// Sessions changed by `update` after `version`.
     func changed(since version: Int) -> Set<String> {
         state.withLock { state in Set(state.changedAt.filter { $0.value > version }.keys) }

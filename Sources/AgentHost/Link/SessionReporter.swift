@@ -17,6 +17,12 @@ final class SessionReporter: Sendable {
     /// Sessions with a command in flight: their changes are the command's to report.
     private let busy: @Sendable () async -> Set<String>
     private let revision = Atomic<Int>(0)
+    /// The driver's events, in the order it sent them (it calls from its own threads).
+    private let events: AsyncStream<SessionStatus>
+    private let eventSink: AsyncStream<SessionStatus>.Continuation
+    /// Sessions reported gone by an event since the last connect: a link that was dying as the
+    /// news went out may have lost it, so the next connect says it again.
+    private let goneByEvent = Mutex<Set<String>>([])
 
     init(driver: Driver, cache: SessionCache, outbox: Outbox, logger: Logger,
          busy: @escaping @Sendable () async -> Set<String>) {
@@ -25,6 +31,7 @@ final class SessionReporter: Sendable {
         self.outbox = outbox
         self.logger = logger
         self.busy = busy
+        (events, eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(10_000))
     }
 
     /// After a (re)connect: re-read every session, send a status for each (and `terminated`
@@ -36,7 +43,12 @@ final class SessionReporter: Sendable {
             // A command may have changed a session while the list was read: the list's view of
             // it is older than the cache's, and the command reports it (no false "gone").
             let busy = await busy().union(cache.changed(since: version))
-            let gone = Set(cache.all.map(\.sessionId)).subtracting(sessions.map(\.sessionId)).subtracting(busy)
+            let goneSinceLastConnect = goneByEvent.withLock { gone in
+                defer { gone = [] }
+                return gone
+            }
+            let gone = Set(cache.all.map(\.sessionId)).union(goneSinceLastConnect)
+                .subtracting(sessions.map(\.sessionId)).subtracting(busy)
             cache.replaceAll(sessions, keeping: busy, changedSince: version)
             for status in sessions where !busy.contains(status.sessionId) {
                 if let message = CommandTranslation.statusMessage(status) { outbox.send(message) }
@@ -68,10 +80,45 @@ final class SessionReporter: Sendable {
         await apply(sessions, readSince: version)
     }
 
-    /// A change the driver observed by itself (a container died).
+    /// A change the driver observed by itself (a container died). Called from the driver's
+    /// threads: it is queued, and `reportEvents` reports it.
     func changed(_ status: SessionStatus) {
-        cache.update(status)
-        if let message = CommandTranslation.statusMessage(status) { outbox.send(message) }
+        eventSink.yield(status)
+    }
+
+    /// Reports the driver's events until cancelled. An event is taken as news that a session
+    /// changed, and the session is read again, as a refresh would: a platform's events come late
+    /// and may describe a step of the agent's own work (a container stopped on its way to being
+    /// removed), which must not reach the Control Plane as a failure. A session with a command
+    /// in flight, or touched by one while it was read, is left to that command; a state the
+    /// agent already holds is not reported twice.
+    func reportEvents() async {
+        for await event in events {
+            let id = event.sessionId
+            guard !(await busy().contains(id)) else { continue }
+            let version = cache.version
+            let status: SessionStatus
+            do {
+                status = try await driver.session(id)
+            } catch let error where error.isNotFound {
+                status = SessionStatus(sessionId: id, state: .terminated)
+            } catch {
+                logger.debug("session \(id): the driver reported a change, and reading it failed: \(error)")
+                continue
+            }
+            guard !(await busy().contains(id)), !cache.changed(since: version).contains(id) else { continue }
+            let known = cache.status(of: id)
+            let unchanged = status.state == .terminated ? known == nil
+                : known?.state == status.state && known?.endpoints == status.endpoints
+            guard !unchanged else { continue }
+            // While the link is down the Control Plane hears nothing: the cache keeps what it was
+            // last told, so the report after reconnecting finds the change (a session gone).
+            guard outbox.isAttached else { continue }
+            if status.state == .terminated { goneByEvent.withLock { _ = $0.insert(id) } }
+            cache.update(status)
+            if let message = CommandTranslation.statusMessage(status) { outbox.send(message) }
+            logger.info("session \(id) is now \(status.state.rawValue)\(status.message.map { ": \($0)" } ?? "") (driver event)")
+        }
     }
 
     /// Compares a fresh list with what the agent knew, reports the differences, keeps the list.
