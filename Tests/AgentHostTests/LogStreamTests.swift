@@ -90,6 +90,17 @@ import Testing
         await quiet.waitUntilBuffered(1, atMost: .milliseconds(150))
         let waited = ContinuousClock.now - began
         #expect(waited >= .milliseconds(140) && waited < .seconds(5), "a quiet stream waits out the time: \(waited)")
+        // A time so short that the timer may fire before the wait begins: it still ends.
+        for _ in 0..<50 {
+            let ended = await withTaskGroup(of: Bool.self) { group in
+                group.addTask { await quiet.waitUntilBuffered(1, atMost: .zero); return true }
+                group.addTask { try? await Task.sleep(for: .seconds(5)); return false }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            #expect(ended, "a wait of no time returned")
+        }
         quiet.cancel()
         let waitingAtEnd = Task { await quiet.waitUntilBuffered(1, atMost: .seconds(60)) }
         let endedAt = ContinuousClock.now

@@ -33,6 +33,8 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
         var waiterID = 0
         /// A reader waiting for the buffer to fill to `threshold` bytes (or the end).
         var filler: (id: Int, threshold: Int, continuation: CheckedContinuation<Void, Never>)?
+        /// The latest filler whose time ran out, also before it was registered.
+        var expiredFiller = 0
         /// The most bytes ever buffered at once (for tests and benchmarks).
         var peakBufferedBytes = 0
     }
@@ -70,7 +72,7 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
             }
             if let lastIndex = state.events.indices.last, case .data(let lastChannel, var joined) = state.events[lastIndex],
                lastChannel == channel, joined.count + bytes.count <= Self.coalesceBytes {
-                state.events[lastIndex] = .end(nil)  // drops the array's second reference: the append below is in place
+                state.events[lastIndex] = .end(nil)  // drops the queue's reference: the append below is in place
                 joined.append(contentsOf: bytes)
                 state.events[lastIndex] = .data(channel: channel, bytes: joined)
             } else {
@@ -168,8 +170,9 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
     }
 
     /// Returns once `bytes` are buffered, the stream has ended, `timeout` has passed or the task
-    /// is cancelled, whichever comes first. A reader gathering a driver's small writes into
-    /// bigger pieces waits with this instead of a fixed sleep, so a fast driver never idles.
+    /// is cancelled, whichever comes first (one waiter at a time: the stream has one reader). A
+    /// reader gathering a driver's small writes into bigger pieces waits with this instead of a
+    /// fixed sleep, so a fast driver never idles.
     public func waitUntilBuffered(_ bytes: Int, atMost timeout: Duration) async {
         let id = state.withLock { state -> Int in
             state.waiterID += 1
@@ -183,7 +186,9 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = state.withLock { state -> Bool in
-                    if state.ended || state.bufferedBytes >= bytes || Task.isCancelled { return true }
+                    if state.ended || state.bufferedBytes >= bytes || state.expiredFiller >= id || Task.isCancelled {
+                        return true
+                    }
                     state.filler = (id, bytes, continuation)
                     return false
                 }
@@ -194,8 +199,11 @@ public final class DriverLogStream: AsyncSequence, AsyncIteratorProtocol, Sendab
         }
     }
 
+    /// Ends the wait `id`, or, if it has not begun yet (the timer can win that race), makes
+    /// sure it will not begin.
     private func releaseFiller(_ id: Int) {
         let filler = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.expiredFiller = Swift.max(state.expiredFiller, id)
             guard let filler = state.filler, filler.id == id else { return nil }
             state.filler = nil
             return filler.continuation
