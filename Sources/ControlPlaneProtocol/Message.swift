@@ -42,9 +42,13 @@ public struct Message: Sendable, Equatable {
     /// Decodes one message the way the real server does: a JSON object with a string `type`,
     /// a string (RFC 3339) or absent `timestamp`, and an object or absent `payload`.
     public static func decode(_ text: some StringProtocol) -> Result<Message, DecodeError> {
+        decode(bytes: Array(text.utf8))
+    }
+
+    public static func decode(bytes: [UInt8]) -> Result<Message, DecodeError> {
         let value: JSONValue
         do {
-            value = try StrictJSON.parse(Array(text.utf8))
+            value = try StrictJSON.parse(bytes)
         } catch {
             return .failure(.syntax(error.description))
         }
@@ -64,10 +68,11 @@ public struct Message: Sendable, Equatable {
     }
 
     /// Splits an incoming frame: the server batches several messages in one frame, separated
-    /// by newlines. Empty lines are skipped.
+    /// by newlines ("\r\n" too). Lines of JSON whitespace only are skipped.
     public static func decodeFrame(_ text: String) -> [Result<Message, DecodeError>] {
-        text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-            .filter { !$0.allSatisfy(\.isWhitespace) }
-            .map { decode($0) }
+        // On bytes, not Characters (where "\r\n" is one): this is on every inbound message's path.
+        text.utf8.split(separator: UInt8(ascii: "\n"))
+            .filter { line in line.contains { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") } }
+            .map { decode(bytes: Array($0)) }
     }
 }

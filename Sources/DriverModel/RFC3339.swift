@@ -16,14 +16,31 @@ public enum RFC3339 {
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        // Digits written into a fixed buffer: every message carries a timestamp.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(30)
+        func put(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = max(0, value) % (divisor * 10)
+            for _ in 0..<width {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
         }
-        var result = "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))"
-            + "T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))"
-        if nanoseconds > 0 { result += "." + pad(Int32(nanoseconds), 9) }
-        return result + "Z"
+        put(Int(parts.tm_year) + 1900, 4); bytes.append(UInt8(ascii: "-"))
+        put(Int(parts.tm_mon) + 1, 2); bytes.append(UInt8(ascii: "-"))
+        put(Int(parts.tm_mday), 2); bytes.append(UInt8(ascii: "T"))
+        put(Int(parts.tm_hour), 2); bytes.append(UInt8(ascii: ":"))
+        put(Int(parts.tm_min), 2); bytes.append(UInt8(ascii: ":"))
+        put(Int(parts.tm_sec), 2)
+        if nanoseconds > 0 {
+            bytes.append(UInt8(ascii: "."))
+            put(nanoseconds, 9)
+        }
+        bytes.append(UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Seconds since the epoch (with the fraction) of a valid RFC 3339 date-time, else nil.
