@@ -23,9 +23,20 @@ public struct Message: Sendable, Equatable {
 
     /// The same JSON as UTF-8 bytes (what the link writes).
     public func encodedBytes() -> [UInt8] {
-        var members: [String: JSONValue] = ["type": .string(type), "payload": payload]
-        if let timestamp { members["timestamp"] = .string(timestamp) }
-        return JSONValue.object(members).jsonBytes()
+        // The envelope written directly, keys in JSONValue's (sorted) order, without building
+        // and sorting a dictionary for every message.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        bytes.append(contentsOf: #"{"payload":"#.utf8)
+        payload.write(to: &bytes)
+        if let timestamp {
+            bytes.append(contentsOf: #","timestamp":"#.utf8)
+            JSONValue.string(timestamp).write(to: &bytes)
+        }
+        bytes.append(contentsOf: #","type":"#.utf8)
+        JSONValue.string(type).write(to: &bytes)
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
     }
 
     public enum DecodeError: Error, Equatable, CustomStringConvertible {

@@ -49,6 +49,19 @@ import Testing
         #expect(try StrictJSON.parse(text)["payload"]?["error"] == .string("line 1\nline 2\r\n\u{2028}end"))
     }
 
+    /// The envelope is written by hand: it must be exactly what the generic encoder writes.
+    @Test func theEnvelopeIsWhatTheGenericEncoderWrites() {
+        var generator = SeededGenerator(seed: 11)
+        for index in 0..<300 {
+            let payload = JSONValue.object(["a": generator.jsonValue(), "b": generator.jsonValue()])
+            let timestamp: String? = index % 3 == 0 ? nil : RFC3339.now()
+            let message = Message(type: generator.string(), timestamp: timestamp, payload: payload)
+            var members: [String: JSONValue] = ["type": .string(message.type), "payload": payload]
+            if let timestamp { members["timestamp"] = .string(timestamp) }
+            #expect(message.encodedBytes() == JSONValue.object(members).jsonBytes())
+        }
+    }
+
     @Test func encodeThenDecodeRoundTrips() throws {
         var generator = SeededGenerator(seed: 7)
         for index in 0..<300 {
