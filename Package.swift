@@ -152,7 +152,7 @@ let package = Package(
             ],
             path: "Benchmarks/LinkBench"),
 
-        .target(name: "BenchSupport", dependencies: ["DevControlPlane", .product(name: "Logging", package: "swift-log")],
+        .target(name: "BenchSupport", dependencies: ["DevControlPlane", "ProcessKit", .product(name: "Logging", package: "swift-log")],
                 path: "Benchmarks/BenchSupport"),
         .executableTarget(
             name: "DockerBench",
@@ -181,9 +181,11 @@ let package = Package(
         ),
         // What several test targets share: the in-process control plane + agent harness, a
         // process runner, and the Docker the Docker driver's tests use.
+        // Running programs to completion, for the tests and the benchmarks alike.
+        .target(name: "ProcessKit", path: "Tests/ProcessKit"),
         .target(
             name: "AgentTestSupport",
-            dependencies: ["AgentHost", "DevControlPlane", "ControlPlaneProtocol", "DriverModel",
+            dependencies: ["AgentHost", "DevControlPlane", "ControlPlaneProtocol", "DriverModel", "ProcessKit",
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "Tests/Support"

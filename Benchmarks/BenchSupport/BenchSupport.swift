@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Synchronization
+@_exported import ProcessKit
 
 /// What the platform benchmarks share: the agent as its own process, its memory, timing and
 /// the table rows they print.
@@ -18,36 +18,14 @@ public enum Bench {
         return process
     }
 
-    public struct CommandOutput: Sendable {
-        public var status: Int32
-        public var stdout: String
-        public var stderr: String
-    }
-
-    /// Runs a command to its end; its output is kept (or thrown away, for big outputs).
-    public static func command(_ path: String, _ arguments: [String], keepOutput: Bool = true) -> CommandOutput {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = keepOutput ? output : FileHandle.nullDevice
-        process.standardError = errors
-        do { try process.run() } catch { return CommandOutput(status: -1, stdout: "", stderr: "\(error)") }
-        // stderr is read on its own thread: a command filling both pipes must not block.
-        let stderrData = Mutex(Data())
-        let reader = Thread { stderrData.withLock { $0 = errors.fileHandleForReading.readDataToEndOfFile() } }
-        reader.start()
-        let stdout = keepOutput ? output.fileHandleForReading.readDataToEndOfFile() : Data()
-        process.waitUntilExit()
-        while !reader.isFinished { usleep(1000) }
-        return CommandOutput(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                             stderr: String(decoding: stderrData.withLock { $0 }, as: UTF8.self))
-    }
-
-    /// The docker CLI.
-    public static func docker(_ arguments: [String], keepOutput: Bool = true) -> CommandOutput {
-        command(FileManager.default.isExecutableFile(atPath: "/usr/bin/docker") ? "/usr/bin/docker" : "/usr/local/bin/docker",
-                arguments, keepOutput: keepOutput)
+    /// The docker CLI, run to completion (a failure to start it is status -1).
+    public static func docker(_ arguments: [String], keepOutput: Bool = true) -> ProcessRunner.Result {
+        let path = FileManager.default.isExecutableFile(atPath: "/usr/bin/docker") ? "/usr/bin/docker" : "/usr/local/bin/docker"
+        do {
+            return try ProcessRunner.run(path, arguments, keepOutput: keepOutput)
+        } catch {
+            return ProcessRunner.Result(status: -1, stdout: "", stderr: "\(error)")
+        }
     }
 
     public static func milliseconds(since start: ContinuousClock.Instant) -> Double {

@@ -120,7 +120,7 @@ struct DockerBench {
         await controlPlane.stop()
     }
 
-    static func docker(_ arguments: [String]) -> Bench.CommandOutput {
+    static func docker(_ arguments: [String]) -> ProcessRunner.Result {
         Bench.docker(arguments, keepOutput: false)
     }
 }

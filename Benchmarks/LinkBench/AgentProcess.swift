@@ -21,7 +21,8 @@ struct AgentProcess {
         for run in 0..<7 {
             let agentID = "process-agent-\(run)"
             let started = ContinuousClock.now
-            let process = try spawn(buildDirectory, endpoints.agentURL, agentID, apiKey)
+            let process = try Bench.spawnAgent(buildDirectory, url: endpoints.agentURL, agentID: agentID, key: apiKey,
+                                               drivers: ["--driver", "mock"])
             try await controlPlane.waitFor("connected", timeout: .seconds(30), poll: .microseconds(200)) {
                 $0.agent(agentID)?.connected == true
             }
@@ -36,7 +37,7 @@ struct AgentProcess {
                 let wall = microseconds(since: before) / 1e6
                 let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
                 result.cpuPercent = String(format: "%.3f", Double(cpuAfter - cpuBefore) / ticks / wall * 100)
-                result.rssMiB = String(format: "%.1f", Double(rssKiB(process.processIdentifier)) / 1024)
+                result.rssMiB = Bench.mib(Bench.statusKiB(process.processIdentifier, "VmRSS:"))
                 result.memoryBreakdown = Bench.memoryBreakdown(process.processIdentifier)
             }
             process.terminate()
@@ -46,28 +47,11 @@ struct AgentProcess {
         return result
     }
 
-    static func spawn(_ buildDirectory: String, _ url: String, _ agentID: String, _ key: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: buildDirectory + "/agent")
-        process.arguments = ["run", "--control-plane-url", url, "--agent-id", agentID, "--driver", "mock",
-                             "--log-level", "error", "--state-dir", NSTemporaryDirectory() + "linkbench-state"]
-        process.environment = ["AGENT_API_KEY": key, "PATH": "/usr/bin:/bin"]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
     static func cpuTicks(_ pid: Int32) -> Int {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return 0 }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // After the command name: state is field 3; utime and stime are fields 14 and 15.
         return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
-    }
-
-    static func rssKiB(_ pid: Int32) -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
-        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
     }
 }
