@@ -13,7 +13,7 @@ import Logging
 ///   3. process start → connected.
 ///
 ///     swift build -c release && .build/release/LinkBench
-///     .build/release/LinkBench lean    # only the agent through the lean Control Plane (profiling)
+///     .build/release/LinkBench lean [ROUNDS]   # only the agent through the lean Control Plane (profiling)
 @main
 struct LinkBench {
     static func main() async throws {
@@ -23,8 +23,9 @@ struct LinkBench {
         let pki = try Certificates()
         if CommandLine.arguments.dropFirst().first == "lean" {
             // Only the agent through the lean Control Plane (for profiling).
+            let rounds = CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) } ?? 200
             let (sequential, parallel) = try await AgentUnderTest.measureLean(
-                buildDirectory: buildDirectory, pki: pki, sequential: 2000, inFlight: 64, rounds: 200)
+                buildDirectory: buildDirectory, pki: pki, sequential: 2000, inFlight: 64, rounds: rounds)
             print(Report.row("agent + mock through the lean Control Plane", sequential))
             print("   throughput, 64 in flight: \(Report.rate(parallel)) commands/s")
             return

@@ -1,4 +1,4 @@
-import AgentHost
+@testable import AgentHost
 import AgentTestSupport
 import ControlPlaneProtocol
 import DevControlPlane
@@ -18,6 +18,46 @@ import Testing
         try await harness.waitFor("reconnected after an abrupt close") { ($0.agent(id)?.connections ?? 0) >= 4 && $0.agent(id)?.connected == true }
         #expect((await harness.controlPlane.state.agent(id)?.registrations ?? 0) >= 4, "re-registers before each dial")
         await harness.expectNothingRejected()
+        await harness.shutdown()
+    }
+
+    /// A connection that goes silent without a close or a reset (packets dropped on the path) is
+    /// found by the agent's own pings and replaced, long before any TCP timeout.
+    @Test func aSilentConnectionIsDeclaredDeadAndReplaced() async throws {
+        let proxy = try await StallingProxy.start()
+        let harness = try await LinkHarness(configureLink: { link in
+            proxy.targetPort = Int(link.controlPlaneURL.split(separator: ":").last!)!
+            link.controlPlaneURL = "ws://127.0.0.1:\(proxy.port)"
+            link.pingInterval = .milliseconds(300)
+        })
+        harness.startAgent()
+        try await harness.waitUntilConnected()
+        let id = harness.agentID
+        let before = await harness.controlPlane.state.agent(id)?.connections ?? 0
+        let stalled = ContinuousClock.now
+        proxy.stall()
+        try await harness.waitFor("a new connection") { ($0.agent(id)?.connections ?? 0) > before && $0.agent(id)?.connected == true }
+        let replacedAfter = ContinuousClock.now - stalled
+        #expect(harness.logs.all.contains { $0.contains("no pong from the Control Plane") && $0.contains("declared dead") })
+        // Two ping intervals to notice, plus the backoff (≤ 0.5 s here) and the dial.
+        #expect(replacedAfter < .seconds(3), "replaced after \(replacedAfter)")
+        await harness.expectNothingRejected()
+        await harness.shutdown()
+        await proxy.stop()
+    }
+
+    /// The Control Plane refusing the WebSocket upgrade itself (here: a wrong key) is named by
+    /// its HTTP status, not as a generic failure.
+    @Test func aRefusedUpgradeNamesItsStatus() async throws {
+        let harness = try await LinkHarness()
+        harness.startAgent()
+        try await harness.waitUntilConnected()
+        let url = harness.endpoints.connectURL(agentId: harness.agentID)
+        let wrongKey = [(Registration.apiKeyHeader, String(repeating: "0", count: 64))]
+        let error = await #expect(throws: WebSocketDialer.DialError.self) {
+            _ = try await WebSocketDialer.connect(url: url, headers: wrongKey, tls: nil, maxFrameBytes: 1 << 16, maxMessageBytes: 1 << 16)
+        }
+        #expect(error.map { "\($0)" } == "the Control Plane answered the WebSocket upgrade with HTTP 401 Unauthorized")
         await harness.shutdown()
     }
 

@@ -1,17 +1,14 @@
 import ControlPlaneProtocol
 import DriverModel
-import HTTPTypes
 import Logging
 import NIOCore
-import NIOPosix
 import NIOSSL
 import NIOWebSocket
-import WSClient
 
-/// One WebSocket connection to the Control Plane, from the upgrade to the close. Three loops
-/// share it: the reader (decode, dispatch — never waits on a driver), the single writer (one
-/// JSON value per frame), and the heartbeat. WebSocket pings are sent by the client library
-/// every `pingInterval`; a ping left without a pong by the next one closes the connection
+/// One WebSocket connection to the Control Plane, from the upgrade to the close. Loops share
+/// it: the reader (decode, dispatch — never waits on a driver; answers pings), the single
+/// writer (one JSON value per frame; every frame that is ready goes out with one flush), the
+/// pinger and the heartbeat. A ping left without a pong by the next one closes the connection
 /// (the watchdog that declares a silent link dead).
 struct LinkConnection: Sendable {
     let configuration: LinkConfiguration
@@ -25,62 +22,105 @@ struct LinkConnection: Sendable {
     let metrics: MetricsReporter
     let logger: Logger
 
-    /// Connects and serves until the connection closes; throws when it could not connect.
+    /// The most messages the writer hands to the channel in one flush.
+    static let writeBatch = 64
+
+    /// Connects and serves until the connection closes; returns why it closed, throws when it
+    /// could not connect.
     func run(onConnected: @escaping @Sendable () -> Void) async throws -> String {
-        var headers = HTTPFields()
-        if let apiKey, let name = HTTPField.Name(Registration.apiKeyHeader) { headers[name] = apiKey }
-        let clientConfiguration = WebSocketClientConfiguration(
-            maxFrameSize: Message.maxFrameBytes,
-            additionalHeaders: headers,
-            autoPing: .enabled(timePeriod: configuration.pingInterval),
-            validateUTF8: true)
-        let closeFrame = try await WebSocketClient.connect(
-            url: configuration.connectURL, configuration: clientConfiguration,
-            tlsConfiguration: configuration.isSecure ? tlsConfiguration : nil,
-            logger: logger
-        ) { inbound, outbound, _ in
+        var headers: [(String, String)] = []
+        if let apiKey { headers.append((Registration.apiKeyHeader, apiKey)) }
+        let tls = try configuration.isSecure
+            ? NIOSSLContext(configuration: tlsConfiguration ?? .makeClientConfiguration()) : nil
+        let channel = try await WebSocketDialer.connect(
+            url: configuration.connectURL, headers: headers, tls: tls,
+            maxFrameBytes: Message.maxFrameBytes, maxMessageBytes: 4 * Message.maxFrameBytes)
+        return try await channel.executeThenClose { inbound, outbound in
+            let socket = try FrameWriter(outbound)
             let generation = outbox.attach()
             onConnected()
             defer {
                 outbox.detach()
                 logs.cancelAll()
             }
-            // The connection is over when the reader sees the end, or when a write fails (a
-            // socket that died without a close frame: heartbeats find it within one interval).
-            try await withThrowingTaskGroup(of: Bool.self) { group in
-                group.addTask { try await readLoop(inbound); return true }
-                group.addTask { try await writeLoop(generation, outbound); return true }
-                group.addTask { try await heartbeatLoop(); return true }
-                group.addTask { await reporter.reportAll(reason: "connected"); return false }
-                group.addTask { try await every(configuration.syncInterval) { await reporter.sync() }; return true }
+            // The connection is over when the reader sees its end, when a write fails (a socket
+            // that died without a close frame: heartbeats find it within one interval) or when a
+            // ping goes unanswered. The other loops return nil and run on.
+            return try await withThrowingTaskGroup(of: String?.self) { group in
+                group.addTask { try await readLoop(inbound, socket) }
+                group.addTask { try await writeLoop(generation, socket); return "connection closed" }
+                group.addTask { try await pingLoop(socket) }
+                group.addTask { try await heartbeatLoop(); return "connection closed" }
+                group.addTask { await reporter.reportAll(reason: "connected"); return nil }
+                group.addTask { try await every(configuration.syncInterval) { await reporter.sync() }; return nil }
                 group.addTask {
                     try await Task.sleep(for: configuration.firstMetricsDelay)
                     try await every(configuration.metricsInterval, now: true) { await metrics.report() }
-                    return true
+                    return nil
                 }
                 defer { group.cancelAll() }
-                while let connectionEnded = try await group.next() {
-                    if connectionEnded { return }
+                do {
+                    while let result = try await group.next() {
+                        if let ending = result { return ending }
+                    }
+                } catch {
+                    if Task.isCancelled {
+                        // The agent is stopping: say so before the socket closes.
+                        try? await socket.close(.goingAway, reason: "agent stopping")
+                        throw CancellationError()
+                    }
+                    throw error
                 }
+                return "connection closed"
             }
         }
-        return closeFrame.map { "closed by the Control Plane (\($0.closeCode)\($0.reason.map { ": \($0)" } ?? ""))" }
-            ?? "connection closed"
     }
 
-    private func readLoop(_ inbound: WebSocketInboundStream) async throws {
-        for try await message in inbound.messages(maxSize: 4 * Message.maxFrameBytes) {
-            guard case .text(let text) = message else {
-                logger.warning("ignoring a binary frame from the Control Plane")
-                continue
-            }
-            // The server batches messages in one frame, separated by newlines.
-            for decoded in Message.decodeFrame(text) {
-                switch decoded {
-                case .success(let message): await dispatch(message)
-                case .failure(let error): logger.warning("ignoring an unreadable message from the Control Plane: \(error)")
+    /// Reads until the connection ends; returns why it ended.
+    private func readLoop(_ inbound: NIOAsyncChannelInboundStream<WebSocketFrame>, _ socket: FrameWriter) async throws -> String {
+        for try await frame in inbound {
+            switch frame.opcode {
+            case .text:
+                guard let text = String(validating: frame.unmaskedData.readableBytesView, as: UTF8.self) else {
+                    try? await socket.close(.dataInconsistentWithMessage, reason: "text frame is not UTF-8")
+                    return "the Control Plane sent a text frame that is not UTF-8"
                 }
+                // The server batches messages in one frame, separated by newlines.
+                for decoded in Message.decodeFrame(text) {
+                    switch decoded {
+                    case .success(let message): await dispatch(message)
+                    case .failure(let error): logger.warning("ignoring an unreadable message from the Control Plane: \(error)")
+                    }
+                }
+            case .binary:
+                logger.warning("ignoring a binary frame from the Control Plane")
+            case .ping:
+                try await socket.send(.pong, frame.unmaskedData)
+            case .pong:
+                socket.pongArrived(frame.unmaskedData)
+            case .connectionClose:
+                var data = frame.unmaskedData
+                let code = data.readableBytes >= 2 ? data.readInteger(as: UInt16.self) : nil
+                let reason = data.readString(length: data.readableBytes).flatMap { $0.isEmpty ? nil : $0 }
+                // Answer with the same code (RFC 6455 §5.5.1), or a plain normal closure.
+                try? await socket.close(code.map { WebSocketErrorCode(codeNumber: Int($0)) } ?? .normalClosure, reason: nil)
+                return "closed by the Control Plane (\(code.map { "\($0)" } ?? "no code")\(reason.map { ": \($0)" } ?? ""))"
+            default:
+                try? await socket.close(.protocolError, reason: "unexpected frame")
+                return "the Control Plane sent a frame of an unknown kind (opcode \(frame.opcode))"
             }
+        }
+        return "connection closed"
+    }
+
+    /// Pings every `pingInterval`; a ping still unanswered at the next tick ends the connection.
+    private func pingLoop(_ socket: FrameWriter) async throws -> String? {
+        while true {
+            try await Task.sleep(for: configuration.pingInterval)
+            if socket.pingOutstanding {
+                return "no pong from the Control Plane within \(configuration.pingInterval): connection declared dead"
+            }
+            try await socket.ping()
         }
     }
 
@@ -104,16 +144,28 @@ struct LinkConnection: Sendable {
         }
     }
 
-    private func writeLoop(_ generation: Int, _ outbound: WebSocketOutboundWriter) async throws {
-        while let (message, bulkBytes) = await outbox.next(generation: generation) {
-            defer { outbox.release(bulkBytes) }
-            let bytes = message.encodedBytes()
-            guard bytes.count <= Message.maxFrameBytes else {
-                // The server closes the socket on a larger frame: never send one.
-                logger.error("not sending a \(message.type) message of \(bytes.count) bytes (the limit is \(Message.maxFrameBytes))")
-                continue
+    /// The single writer: takes every message that is ready (control first, at most
+    /// `writeBatch`) and hands their frames to the channel with one flush.
+    private func writeLoop(_ generation: Int, _ socket: FrameWriter) async throws {
+        var batch: [(message: Message, bulkBytes: Int)] = []
+        var frames: [ByteBuffer] = []
+        while let first = await outbox.next(generation: generation) {
+            batch.append(first)
+            while batch.count < Self.writeBatch, let more = outbox.nextReady(generation: generation) { batch.append(more) }
+            for (message, _) in batch {
+                let bytes = message.encodedBytes()
+                guard bytes.count <= Message.maxFrameBytes else {
+                    // The server closes the socket on a larger frame: never send one.
+                    logger.error("not sending a \(message.type) message of \(bytes.count) bytes (the limit is \(Message.maxFrameBytes))")
+                    continue
+                }
+                frames.append(ByteBuffer(bytes: bytes))
             }
-            try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(bytes: bytes))))
+            let credit = batch.reduce(0) { $0 + $1.bulkBytes }
+            batch.removeAll(keepingCapacity: true)
+            defer { outbox.release(credit) }
+            try await socket.sendText(frames)
+            frames.removeAll(keepingCapacity: true)
         }
     }
 

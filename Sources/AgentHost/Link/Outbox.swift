@@ -129,6 +129,16 @@ final class Outbox: Sendable {
         }
     }
 
+    /// The next message if one is queued now (control first), without waiting: the writer
+    /// takes what is ready to send it with one flush.
+    func nextReady(generation: Int) -> (Message, Int)? {
+        state.withLock { state in
+            guard state.generation == generation, state.attached else { return nil }
+            if let message = state.control.popFirst() { return (message, 0) }
+            return state.bulk.popFirst()
+        }
+    }
+
     /// A bulk message of `bytes` was written: its credit goes to the senders waiting, in order.
     func release(_ bytes: Int) {
         guard bytes > 0 else { return }

@@ -16,6 +16,10 @@ struct RegistrationClient: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: "streamspace-agent")
+        // One registration per dial, each on a fresh connection: after a link died silently, a
+        // kept-alive connection to the same server may be just as dead, and would hold the
+        // registration until its read timeout.
+        request.headers.add(name: "Connection", value: "close")
         if let apiKey { request.headers.add(name: Registration.apiKeyHeader, value: apiKey) }
         let body = Registration.body(
             agentId: configuration.agentID, platform: configuration.platform, region: configuration.region,
