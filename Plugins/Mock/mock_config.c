@@ -214,6 +214,9 @@ static bool read_member(const mj_member *m, mock_config *config, mock_error *err
         return read_node(v, config, err);
     } else if (key_is(m, "events")) {
         return read_bool(v, "events", &config->events, err);
+    } else if (key_is(m, "nonblockingCalls")) {
+        config->nonblocking_calls_set = true;
+        return read_bool(v, "nonblockingCalls", &config->nonblocking_calls, err);
     }
     return unknown_key(m, "", err);
 }
@@ -269,6 +272,11 @@ ssd_capabilities mock_config_capabilities(const mock_config *config) {
     }
     if (config->events) {
         caps |= SSD_CAP_SESSION_EVENTS;
+    }
+    bool sleeps = config->start_delay_ms > 0 || config->stop_delay_ms > 0 || config->hibernate_delay_ms > 0 ||
+                  config->wake_delay_ms > 0;
+    if (config->nonblocking_calls_set ? config->nonblocking_calls : !sleeps) {
+        caps |= SSD_CAP_NONBLOCKING_CALLS;
     }
     return caps;
 }

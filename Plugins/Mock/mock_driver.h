@@ -92,6 +92,11 @@ typedef struct mock_config {
     int64_t node_memory_bytes;
     int64_t node_disk_bytes;
     bool events;
+    /* SSD_CAP_NONBLOCKING_CALLS: by default declared when no delay is configured (the mock's
+     * only blocking); the config may force it either way, to test hosts with a driver that
+     * breaks the promise. */
+    bool nonblocking_calls;
+    bool nonblocking_calls_set;
 } mock_config;
 
 /** Parses and validates the config object; on failure fills `err` (INVALID_ARGUMENT or

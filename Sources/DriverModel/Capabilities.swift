@@ -11,12 +11,14 @@ public struct DriverCapabilities: OptionSet, Sendable, Hashable, CustomStringCon
     public static let logsFollow = DriverCapabilities(rawValue: 1 << 5)
     public static let persistentHome = DriverCapabilities(rawValue: 1 << 6)
     public static let sessionEvents = DriverCapabilities(rawValue: 1 << 7)
+    public static let nonblockingCalls = DriverCapabilities(rawValue: 1 << 8)
 
     public static let named: [(name: String, capability: DriverCapabilities)] = [
         ("hibernate-memory", .hibernateMemory), ("hibernate-disk", .hibernateDisk),
         ("node-metrics", .nodeMetrics), ("session-metrics", .sessionMetrics),
         ("logs", .logs), ("logs-follow", .logsFollow),
         ("persistent-home", .persistentHome), ("session-events", .sessionEvents),
+        ("nonblocking-calls", .nonblockingCalls),
     ]
 
     /// Either kind of hibernation.

@@ -91,7 +91,9 @@ final class DriverInstance: Sendable {
     init(driver: any StreamSpaceDriver, host: DriverHost) {
         self.driver = driver
         self.host = host
-        self.capabilities = driver.capabilities.rawValue
+        // Every operation is an async function run in a task of its own; the exported C
+        // function returns at once. So SDK drivers never block the caller (nonblocking-calls).
+        self.capabilities = driver.capabilities.union(.nonblockingCalls).rawValue
     }
 
     static func from(_ pointer: OpaquePointer?) -> DriverInstance {

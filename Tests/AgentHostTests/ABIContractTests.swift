@@ -26,6 +26,7 @@ import Testing
             (SSD_CAP_NODE_METRICS, .nodeMetrics), (SSD_CAP_SESSION_METRICS, .sessionMetrics),
             (SSD_CAP_LOGS, .logs), (SSD_CAP_LOGS_FOLLOW, .logsFollow),
             (SSD_CAP_PERSISTENT_HOME, .persistentHome), (SSD_CAP_SESSION_EVENTS, .sessionEvents),
+            (SSD_CAP_NONBLOCKING_CALLS, .nonblockingCalls),
         ]
         #expect(header.count == DriverCapabilities.named.count)
         for (value, capability) in header { #expect(value == capability.rawValue) }

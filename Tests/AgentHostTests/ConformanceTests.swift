@@ -46,6 +46,21 @@ import Testing
         #expect(report.succeeded, "\(report.render())")
     }
 
+    @Test func aDriverThatBlocksDespiteNonblockingCallsFailsR3() async throws {
+        // The mock sleeps its delays in the call; forced to declare nonblocking-calls, it lies.
+        let report = try await checkReport(TestSupport.product("mock"), config: #"{"nonblockingCalls":true,"startDelayMs":60}"#)
+        guard case .failed(let why)? = report.results.first(where: { $0.name == "nonblocking-calls" })?.outcome else {
+            Issue.record("nonblocking-calls should fail: \(report.render())")
+            return
+        }
+        #expect(why.contains("start took"), "\(why)")
+        let honest = try await checkReport(TestSupport.product("mock"), config: #"{"startDelayMs":60}"#)
+        let skipped = honest.results.first { $0.name == "nonblocking-calls" }.map { if case .skipped = $0.outcome { true } else { false } }
+        #expect(skipped == true, "without the bit the check does not apply")
+        let fast = try await checkReport(TestSupport.product("mock"))
+        #expect(fast.results.first { $0.name == "nonblocking-calls" }?.outcome == .passed)
+    }
+
     @Test func injectedFailuresAreReportedAsFailures() async throws {
         let report = try await checkReport(TestSupport.product("mock"), config: #"{"fail":{"start":"UNAVAILABLE"}}"#)
         #expect(!report.succeeded)

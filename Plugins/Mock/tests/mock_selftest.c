@@ -427,9 +427,24 @@ static void test_config(fake_host *h) {
     ssd_capabilities caps = api->capabilities(d);
     ssd_capabilities want = SSD_CAP_HIBERNATE_DISK | SSD_CAP_NODE_METRICS |
                             SSD_CAP_SESSION_METRICS | SSD_CAP_LOGS | SSD_CAP_LOGS_FOLLOW |
-                            SSD_CAP_SESSION_EVENTS;
+                            SSD_CAP_SESSION_EVENTS | SSD_CAP_NONBLOCKING_CALLS;
     CHECK(caps == want, "default caps %llx", (unsigned long long)caps);
     api->destroy(d);
+
+    /* A delay is slept in the call: no nonblocking-calls, unless the config forces it. */
+    d = create_ok(h, "{\"wakeDelayMs\":5}");
+    caps = api->capabilities(d);
+    CHECK(!(caps & SSD_CAP_NONBLOCKING_CALLS), "delay caps %llx", (unsigned long long)caps);
+    api->destroy(d);
+    d = create_ok(h, "{\"wakeDelayMs\":5,\"nonblockingCalls\":true}");
+    caps = api->capabilities(d);
+    CHECK(caps & SSD_CAP_NONBLOCKING_CALLS, "forced caps %llx", (unsigned long long)caps);
+    api->destroy(d);
+    d = create_ok(h, "{\"nonblockingCalls\":false}");
+    caps = api->capabilities(d);
+    CHECK(!(caps & SSD_CAP_NONBLOCKING_CALLS), "refused caps %llx", (unsigned long long)caps);
+    api->destroy(d);
+    expect_create_error(h, "{\"nonblockingCalls\":1}", "nonblockingCalls");
 
     d = create_ok(h, "{\"hibernate\":\"memory\",\"events\":false}");
     caps = api->capabilities(d);

@@ -15,6 +15,7 @@ final class CheckContext: Sendable {
         var created: Set<String> = []
         var counter = 0
         var earlierViolations: [String] = []
+        var earlierBrokenPromise: String?
     }
 
     init(driver: Driver, options: ConformanceOptions, logger: Logger) {
@@ -27,11 +28,16 @@ final class CheckContext: Sendable {
 
     var driver: Driver { state.withLock { $0.driver } }
     var earlierViolations: [String] { state.withLock { $0.earlierViolations } }
+    /// The first blocked call of any instance of this run (see `Driver.nonblockingPromiseBroken`).
+    var nonblockingPromiseBroken: String? {
+        state.withLock { $0.earlierBrokenPromise ?? $0.driver.nonblockingPromiseBroken }
+    }
 
     /// Replaces the instance after the recovery check destroyed the old one.
     func replaceDriver(_ driver: Driver, keepingViolationsOf old: Driver) {
         state.withLock {
             $0.earlierViolations += old.violations
+            $0.earlierBrokenPromise = $0.earlierBrokenPromise ?? old.nonblockingPromiseBroken
             $0.driver = driver
         }
     }

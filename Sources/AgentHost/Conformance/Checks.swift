@@ -18,7 +18,7 @@ struct Check: Sendable {
 
 extension ConformanceKit {
     static let checks: [Check] = negotiationChecks + sessionChecks + idempotencyChecks
-        + validationChecks + metricsChecks + logChecks + concurrencyChecks + recoveryChecks
+        + validationChecks + metricsChecks + logChecks + concurrencyChecks + recoveryChecks + threadChecks
 
     // MARK: Negotiation and describe
 
@@ -170,6 +170,22 @@ extension ConformanceKit {
             try expect(metrics["sessionId"]?.stringValue == id, "session metrics name another session")
             try context.expectError(try await context.call(.sessionMetrics, id: context.newSessionID()), .notFound, "metrics of an unknown session")
             _ = try await context.stop(id)
+        },
+    ]
+
+    // MARK: Threads (R3)
+
+    /// Last, so that it judges every call of the run: the host times each call of an instance
+    /// that declares nonblocking-calls, and notes the first that blocked.
+    static let threadChecks: [Check] = [
+        Check("nonblocking-calls", rule: "R3", requires: .nonblockingCalls) { context in
+            for _ in 0..<3 {
+                _ = try await context.call(.health)
+                _ = try await context.call(.list)
+            }
+            if let broken = context.nonblockingPromiseBroken {
+                throw CheckFailure("declares nonblocking-calls, but \(broken) (the limit is \(Driver.nonblockingReturnLimit)): a call that blocks stalls the host's own threads")
+            }
         },
     ]
 

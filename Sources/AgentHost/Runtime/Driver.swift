@@ -6,7 +6,9 @@ import Synchronization
 /// One created driver instance, called through the C ABI with Swift concurrency.
 ///
 /// Blocking calls ([may-block]) run on their own threads (`BlockingCalls`), never on the
-/// caller's: awaiting a two-minute start suspends a task and holds no event loop.
+/// caller's: awaiting a two-minute start suspends a task and holds no event loop. An instance
+/// that declares `nonblockingCalls` is called from the caller's thread instead, for as long as
+/// it keeps that promise.
 public final class Driver: @unchecked Sendable {
     // @unchecked: `instance` and `hostTable` are touched only by ABI calls, which the driver
     // makes thread-safe (R4), and by destroy, which runs once after every call has finished.
@@ -24,6 +26,13 @@ public final class Driver: @unchecked Sendable {
     private let nextStreamID = Atomic<UInt64>(1)
     private let inFlight = Atomic<Int>(0)
     private let destroyed = Atomic<Bool>(false)
+    /// Calls go straight from the caller's thread: the instance declared nonblocking-calls and
+    /// has not broken that promise yet.
+    private let callsInline: Atomic<Bool>
+    private let brokenPromise = Mutex<String?>(nil)
+
+    /// A nonblocking call that takes longer than this to return has blocked.
+    public static let nonblockingReturnLimit: Duration = .milliseconds(20)
 
     private var api: ssd_driver_api { library.api.pointee }
 
@@ -38,6 +47,23 @@ public final class Driver: @unchecked Sendable {
         self.describeJSON = describeJSON
         self.capabilities = capabilities
         self.capabilitiesFunction = library.api.pointee.capabilities!
+        self.callsInline = Atomic(capabilities.contains(.nonblockingCalls))
+    }
+
+    /// How the instance broke its nonblocking-calls promise, if it did (it is then called on
+    /// worker threads).
+    public var nonblockingPromiseBroken: String? { brokenPromise.withLock { $0 } }
+
+    private func promiseBroken(_ operation: Operation, took: Duration) {
+        callsInline.store(false, ordering: .relaxed)
+        let first = brokenPromise.withLock { broken -> Bool in
+            guard broken == nil else { return false }
+            broken = "\(operation.rawValue) took \(took) to return"
+            return true
+        }
+        if first {
+            context.logger.warning("driver \(description.name) declares nonblocking-calls, but \(operation.rawValue) took \(took) to return; calling it on worker threads from now on (R3)")
+        }
     }
 
     /// Creates an instance from a JSON config (`{}` when none) and reads what it describes.
@@ -158,11 +184,16 @@ public final class Driver: @unchecked Sendable {
         let instance = UnsafeSendable(self.instance)
         return await withCheckedContinuation { continuation in
             let reply = UnsafeSendable(ReplyTable.awaiting(continuation, for: context))
-            BlockingCalls.run {
+            let invocation = { @Sendable in
                 input.withUnsafeBufferPointer { buffer in
                     buffer.withMemoryRebound(to: CChar.self) { invoke(instance.value, $0.baseAddress, $0.count, reply.value) }
                 }
             }
+            guard callsInline.load(ordering: .relaxed) else { return BlockingCalls.run(invocation) }
+            let began = ContinuousClock.now
+            invocation()
+            let took = ContinuousClock.now - began
+            if took > Self.nonblockingReturnLimit { promiseBroken(operation, took: took) }
         }
     }
 

@@ -35,7 +35,9 @@
  *     bug; a missing reply leaves the operation hanging until its deadline.)
  * R3  Threads: the host never calls a [may-block] function from its network event loop; it runs
  *     them on worker threads, so they may block for as long as the platform needs. [non-blocking]
- *     functions must return in microseconds and do no I/O. Host callbacks (`ssd_host`,
+ *     functions must return in microseconds and do no I/O. An instance that declares
+ *     SSD_CAP_NONBLOCKING_CALLS promises that its [may-block] functions never block either; the
+ *     host then calls them from its own threads, without a worker-thread hand-off. Host callbacks (`ssd_host`,
  *     `ssd_reply`) may be called from any thread, including threads the driver created.
  * R4  Concurrency: the host issues at most ONE mutating operation (start, stop, hibernate, wake)
  *     per session id at a time; operations on different sessions, and all read operations
@@ -192,7 +194,15 @@ typedef uint64_t ssd_capabilities;
 #define SSD_CAP_PERSISTENT_HOME 0x40ull /* 1 << 6 */
 /** The driver reports changes it observes by itself through ssd_host.session_changed. */
 #define SSD_CAP_SESSION_EVENTS 0x80ull /* 1 << 7 */
-/* Bits 8..63 are reserved; a host ignores bits it does not know. */
+/** Every [may-block] function of this instance returns within microseconds and does no I/O on
+ *  the caller's thread: it replies at once, or hands the work to threads of its own and replies
+ *  later ([async-reply]). The host may then call these functions from any of its threads, which
+ *  saves a thread hand-off per call (R3). Declare it only if it always holds: a call that blocks
+ *  stalls the host's own threads. A host that sees a call take longer than a few milliseconds to
+ *  return logs it and goes back to worker threads for that instance. A host that does not know
+ *  the bit ignores it and uses worker threads, which is always correct. */
+#define SSD_CAP_NONBLOCKING_CALLS 0x100ull /* 1 << 8 */
+/* Bits 9..63 are reserved; a host ignores bits it does not know. */
 
 /** Hibernation kind is one of the two SSD_CAP_HIBERNATE_* bits, or neither ("none"). Hosts decide
  *  what to call by capability bits, never by NULL members: a driver whose instances differ (one
