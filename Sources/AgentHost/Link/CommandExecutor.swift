@@ -65,13 +65,19 @@ actor CommandExecutor {
         let previous = tails[sessionID]?.task
         operations += 1
         let number = operations
-        let task = Task {
+        // Detached from the actor: the work (driver call, status) runs on the pool, and only
+        // the bookkeeping at the end comes back here.
+        let task = Task.detached {
             await previous?.value
             let replies = await self.execute(command, sessionID: sessionID)
-            self.finish(command, replies)
-            self.release(sessionID, number)
+            await self.finish(command, replies, releasing: sessionID, number)
         }
         tails[sessionID] = (number, task)
+    }
+
+    private func finish(_ command: Command, _ replies: [Message], releasing sessionID: String, _ number: UInt64) {
+        finish(command, replies)
+        release(sessionID, number)
     }
 
     private func finish(_ command: Command, _ replies: [Message]) {
@@ -99,7 +105,7 @@ actor CommandExecutor {
 
     // MARK: Actions
 
-    private func execute(_ command: Command, sessionID: String) async -> [Message] {
+    nonisolated private func execute(_ command: Command, sessionID: String) async -> [Message] {
         let started = ContinuousClock.now
         let result: Result<SessionStatus, DriverError>
         switch command.action {
@@ -131,7 +137,7 @@ actor CommandExecutor {
         }
     }
 
-    private func start(_ payload: JSONValue) async -> Result<SessionStatus, DriverError> {
+    nonisolated private func start(_ payload: JSONValue) async -> Result<SessionStatus, DriverError> {
         let spec: SessionSpec
         do {
             spec = try CommandTranslation.sessionSpec(fromStart: payload)
@@ -159,7 +165,7 @@ actor CommandExecutor {
         return result
     }
 
-    private func stop(_ payload: JSONValue) async -> Result<SessionStatus, DriverError> {
+    nonisolated private func stop(_ payload: JSONValue) async -> Result<SessionStatus, DriverError> {
         let request: StopRequest
         do {
             request = try CommandTranslation.stopRequest(payload)
@@ -169,7 +175,7 @@ actor CommandExecutor {
         return await capture { try await self.driver.stop(request) }
     }
 
-    private func capture(_ body: @Sendable () async throws -> SessionStatus) async -> Result<SessionStatus, DriverError> {
+    nonisolated private func capture(_ body: @Sendable () async throws -> SessionStatus) async -> Result<SessionStatus, DriverError> {
         do {
             return .success(try await body())
         } catch let error as DriverError {
@@ -181,7 +187,7 @@ actor CommandExecutor {
 
     /// After a failure, what is really there: the server must not be told a session failed
     /// when it still runs, nor that it runs when it is gone.
-    private func trueState(of sessionID: String, after action: String, error: DriverError) async -> SessionStatus? {
+    nonisolated private func trueState(of sessionID: String, after action: String, error: DriverError) async -> SessionStatus? {
         if error.code == .invalidArgument, action == "start_session" {
             return SessionStatus(sessionId: sessionID, state: .failed, message: error.message)
         }
@@ -195,7 +201,7 @@ actor CommandExecutor {
         }
     }
 
-    private func explain(_ action: String, _ sessionID: String, _ error: DriverError) -> String {
+    nonisolated private func explain(_ action: String, _ sessionID: String, _ error: DriverError) -> String {
         let retry = error.isRetryable ? " (temporary: the Control Plane may retry)" : ""
         return "\(action) \(sessionID): \(driver.description.name): \(error.code.name): \(error.message)\(retry)"
     }
