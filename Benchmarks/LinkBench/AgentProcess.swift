@@ -9,6 +9,7 @@ struct AgentProcess {
     var idleSeconds = 20
     var rssMiB = ""
     var memoryBreakdown = ""
+    var sharing = ""
     var cpuPercent = ""
     var startTimes: [Double] = []
     var startMedianMs: String { String(format: "%.1f", startTimes.sorted()[startTimes.count / 2]) }
@@ -39,6 +40,11 @@ struct AgentProcess {
                 result.cpuPercent = String(format: "%.3f", Double(cpuAfter - cpuBefore) / ticks / wall * 100)
                 result.rssMiB = Bench.mib(Bench.statusKiB(process.processIdentifier, "VmRSS:"))
                 result.memoryBreakdown = Bench.memoryBreakdown(process.processIdentifier)
+                let pid = process.processIdentifier
+                let privateKiB = Bench.smapsKiB(pid, "Private_Clean:") + Bench.smapsKiB(pid, "Private_Dirty:")
+                // Code pages are shared with every process that maps the same files (this
+                // benchmark maps the Swift runtime too): PSS charges each its share.
+                result.sharing = "private to the agent \(Bench.mib(privateKiB)) MiB; PSS \(Bench.mib(Bench.smapsKiB(pid, "Pss:"))) MiB (shared pages split with the processes that map them)"
             }
             process.terminate()
             process.waitUntilExit()
