@@ -46,6 +46,20 @@ import Testing
         await proxy.stop()
     }
 
+    /// A stopping agent says so with a close frame (1001, going away) before the socket closes,
+    /// and does not wait long for the server's answer.
+    @Test func aStoppingAgentClosesWithGoingAway() async throws {
+        let harness = try await LinkHarness()
+        harness.startAgent()
+        try await harness.waitUntilConnected()
+        let id = harness.agentID
+        let stopping = ContinuousClock.now
+        await harness.stopAgent()
+        #expect(ContinuousClock.now - stopping < .seconds(3))
+        try await harness.waitFor("the close frame") { $0.agent(id)?.lastDisconnectReason?.contains("closed by the agent (code 1001)") == true }
+        await harness.shutdown()
+    }
+
     /// The Control Plane refusing the WebSocket upgrade itself (here: a wrong key) is named by
     /// its HTTP status, not as a generic failure.
     @Test func aRefusedUpgradeNamesItsStatus() async throws {

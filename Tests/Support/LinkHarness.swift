@@ -91,10 +91,15 @@ public final class LinkHarness: Sendable {
         }
     }
 
-    /// Stops the agent (sessions stay) and the control plane; removes what the agent started.
-    public func shutdown() async {
+    /// Stops the agent as SIGTERM does (its task is cancelled); the control plane stays up.
+    public func stopAgent() async {
         task.withLock { $0 }?.cancel()
         _ = await agentOutcome(timeout: .seconds(10))
+    }
+
+    /// Stops the agent (sessions stay) and the control plane; removes what the agent started.
+    public func shutdown() async {
+        await stopAgent()
         // Only this test's sessions: the mock's platform is shared by every test in the process.
         // (The agent reports every session it finds on that platform; stop only those this
         // control plane created.)

@@ -46,33 +46,41 @@ struct LinkConnection: Sendable {
             // The connection is over when the reader sees its end, when a write fails (a socket
             // that died without a close frame: heartbeats find it within one interval) or when a
             // ping goes unanswered. The other loops return nil and run on.
-            return try await withThrowingTaskGroup(of: String?.self) { group in
-                group.addTask { try await readLoop(inbound, socket) }
-                group.addTask { try await writeLoop(generation, socket); return "connection closed" }
-                group.addTask { try await pingLoop(socket) }
-                group.addTask { try await heartbeatLoop(); return "connection closed" }
-                group.addTask { await reporter.reportAll(reason: "connected"); return nil }
-                group.addTask { try await every(configuration.syncInterval) { await reporter.sync() }; return nil }
-                group.addTask {
-                    try await Task.sleep(for: configuration.firstMetricsDelay)
-                    try await every(configuration.metricsInterval, now: true) { await metrics.report() }
-                    return nil
-                }
-                defer { group.cancelAll() }
-                do {
+            let ending: String
+            do {
+                ending = try await withThrowingTaskGroup(of: String?.self) { group in
+                    group.addTask { try await readLoop(inbound, socket) }
+                    group.addTask { try await writeLoop(generation, socket); return "connection closed" }
+                    group.addTask { try await pingLoop(socket) }
+                    group.addTask { try await heartbeatLoop(); return "connection closed" }
+                    group.addTask { await reporter.reportAll(reason: "connected"); return nil }
+                    group.addTask { try await every(configuration.syncInterval) { await reporter.sync() }; return nil }
+                    group.addTask {
+                        try await Task.sleep(for: configuration.firstMetricsDelay)
+                        try await every(configuration.metricsInterval, now: true) { await metrics.report() }
+                        return nil
+                    }
+                    defer { group.cancelAll() }
                     while let result = try await group.next() {
                         if let ending = result { return ending }
                     }
-                } catch {
-                    if Task.isCancelled {
-                        // The agent is stopping: say so before the socket closes.
-                        try? await socket.close(.goingAway, reason: "agent stopping")
-                        throw CancellationError()
-                    }
-                    throw error
+                    return "connection closed"
                 }
-                return "connection closed"
+            } catch where Task.isCancelled {
+                ending = "agent stopping"
             }
+            if Task.isCancelled {
+                // The agent is stopping: say so, and let the server answer and close the TCP
+                // connection first (RFC 6455 §7.1.1), for at most a moment. (From a task of its
+                // own: NIO's writer refuses writes from a cancelled task.)
+                await Task { try? await socket.close(.goingAway, reason: "agent stopping") }.value
+                let connection = channel.channel
+                let deadline = connection.eventLoop.scheduleTask(in: .seconds(2)) { connection.close(promise: nil) }
+                try? await connection.closeFuture.get()
+                deadline.cancel()
+                throw CancellationError()
+            }
+            return ending
         }
     }
 
