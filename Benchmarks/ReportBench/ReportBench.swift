@@ -167,6 +167,13 @@ struct ReportBench {
     }
 
     /// The same with any driver and session, whose whole log is read on each run.
+    /// The benchmark's servers are stopped by cancelling them, which Hummingbird logs as errors.
+    static var serverLogger: Logger {
+        var logger = Logger(label: "bench-server")
+        logger.logLevel = .critical
+        return logger
+    }
+
     static func throughLeanReceiver(driver: Driver, sessionID: String, runs: Int) async throws -> [Double] {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
@@ -192,7 +199,8 @@ struct ReportBench {
         let portBox = Mutex<Int?>(nil)
         let app = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: wsRouter, configuration: .init(maxFrameSize: 1 << 20)),
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in portBox.withLock { $0 = channel.localAddress?.port } })
+                              onServerRunning: { channel in portBox.withLock { $0 = channel.localAddress?.port } },
+                              logger: Self.serverLogger)
         let server = Task { try await app.runService() }
         while portBox.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
         let port = portBox.withLock { $0 }!
@@ -295,7 +303,8 @@ struct ReportBench {
         let portBox = Mutex<Int?>(nil)
         let appWithPort = Application(router: Router(), server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(maxFrameSize: 1 << 20)),
                                       configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                      onServerRunning: { channel in portBox.withLock { $0 = channel.localAddress?.port } })
+                                      onServerRunning: { channel in portBox.withLock { $0 = channel.localAddress?.port } },
+                                      logger: Self.serverLogger)
         let server = Task { try await appWithPort.runService() }
         while portBox.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
         let port = portBox.withLock { $0 }!
