@@ -197,7 +197,7 @@ struct ReportBench {
             }
         }
         let portBox = Mutex<Int?>(nil)
-        let app = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: wsRouter, configuration: .init(maxFrameSize: 1 << 20)),
+        let app = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: wsRouter, configuration: .init(ws: .init(maxFrameSize: 1 << 20))),
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { channel in portBox.withLock { $0 = channel.localAddress?.port } },
                               logger: Self.serverLogger)
@@ -301,7 +301,7 @@ struct ReportBench {
             }
         }
         let portBox = Mutex<Int?>(nil)
-        let appWithPort = Application(router: Router(), server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(maxFrameSize: 1 << 20)),
+        let appWithPort = Application(router: Router(), server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: .init(maxFrameSize: 1 << 20))),
                                       configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                                       onServerRunning: { channel in portBox.withLock { $0 = channel.localAddress?.port } },
                                       logger: Self.serverLogger)

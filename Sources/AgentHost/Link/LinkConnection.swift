@@ -25,8 +25,8 @@ struct LinkConnection: Sendable {
     /// The most messages the writer hands to the channel in one flush.
     static let writeBatch = 64
 
-    /// Connects and serves until the connection closes; returns why it closed, throws when it
-    /// could not connect.
+    /// Connects and serves until the connection closes; returns why it closed. Throws when it
+    /// could not connect, and CancellationError when the agent is stopping.
     func run(onConnected: @escaping @Sendable () -> Void) async throws -> String {
         var headers: [(String, String)] = []
         if let apiKey { headers.append((Registration.apiKeyHeader, apiKey)) }
@@ -36,7 +36,7 @@ struct LinkConnection: Sendable {
             url: configuration.connectURL, headers: headers, tls: tls,
             maxFrameBytes: Message.maxFrameBytes, maxMessageBytes: 4 * Message.maxFrameBytes)
         return try await channel.executeThenClose { inbound, outbound in
-            let socket = try FrameWriter(outbound)
+            let socket = FrameWriter(outbound)
             let generation = outbox.attach()
             onConnected()
             defer {
@@ -68,6 +68,9 @@ struct LinkConnection: Sendable {
                 }
             } catch where Task.isCancelled {
                 ending = "agent stopping"
+            } catch {
+                // Connected, then broken: a protocol error, a reset, a failed write.
+                ending = "connection failed: \(RegistrationClient.describe(error))"
             }
             if Task.isCancelled {
                 // The agent is stopping: say so, and let the server answer and close the TCP
