@@ -150,7 +150,9 @@ let package = Package(
             ],
             path: "Benchmarks/LinkBench"),
 
-        .target(name: "BenchSupport", dependencies: ["DevControlPlane", "ProcessKit", .product(name: "Logging", package: "swift-log")],
+        .target(name: "BenchSupport", dependencies: ["ControlPlaneProtocol", "DevControlPlane", "ProcessKit",
+                                                   .product(name: "Logging", package: "swift-log"),
+                                                   .product(name: "Hummingbird", package: "hummingbird")],
                 path: "Benchmarks/BenchSupport"),
         .executableTarget(
             name: "DockerBench",

@@ -61,11 +61,7 @@ final class LeanControlPlane: Sendable {
 
     static func start(certificate: String, key: String) async throws -> LeanControlPlane {
         let state = State()
-        let router = Router()
-        router.post(RouterPath(stringLiteral: Registration.path)) { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"],
-                     body: .init(byteBuffer: ByteBuffer(string: #"{"approvalStatus":"approved"}"#)))
-        }
+        let router = Bench.leanRouter()
         let wsRouter = Router(context: BasicWebSocketRequestContext.self)
         wsRouter.ws(RouterPath(stringLiteral: Registration.connectPath)) { inbound, outbound, _ in
             state.outbound.withLock { $0 = outbound }

@@ -179,11 +179,7 @@ struct ReportBench {
         logger.logLevel = .error
         let received = Atomic<Int>(0), ended = Atomic<Int>(0)
         let outboundBox = Mutex<WebSocketOutboundWriter?>(nil)
-        let router = Router()
-        router.post(RouterPath(stringLiteral: Registration.path)) { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"],
-                     body: .init(byteBuffer: ByteBuffer(string: #"{"approvalStatus":"approved"}"#)))
-        }
+        let router = Bench.leanRouter()
         let wsRouter = Router(context: BasicWebSocketRequestContext.self)
         wsRouter.ws(RouterPath(stringLiteral: Registration.connectPath)) { inbound, outbound, _ in
             outboundBox.withLock { $0 = outbound }
