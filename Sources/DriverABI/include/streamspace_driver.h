@@ -198,7 +198,7 @@ typedef uint64_t ssd_capabilities;
  *  the caller's thread: it replies at once, or hands the work to threads of its own and replies
  *  later ([async-reply]). The host may then call these functions from any of its threads, which
  *  saves a thread hand-off per call (R3). Declare it only if it always holds: a call that blocks
- *  stalls the host's own threads. A host that sees a call take longer than 20 ms to
+ *  stalls the host's own threads. A host that sees calls take longer than 20 ms to
  *  return logs it and goes back to worker threads for that instance. A host that does not know
  *  the bit ignores it and uses worker threads, which is always correct. */
 #define SSD_CAP_NONBLOCKING_CALLS 0x100ull /* 1 << 8 */
