@@ -107,10 +107,7 @@ final class SessionReporter: Sendable {
                 continue
             }
             guard !(await busy().contains(id)), !cache.changed(since: version).contains(id) else { continue }
-            let known = cache.status(of: id)
-            let unchanged = status.state == .terminated ? known == nil
-                : known?.state == status.state && known?.endpoints == status.endpoints
-            guard !unchanged else { continue }
+            guard Self.isNews(status, after: cache.status(of: id)) else { continue }
             // While the link is down the Control Plane hears nothing: the cache keeps what it was
             // last told, so the report after reconnecting finds the change (a session gone).
             guard outbox.isAttached else { continue }
@@ -128,7 +125,7 @@ final class SessionReporter: Sendable {
         let known = Dictionary(cache.all.map { ($0.sessionId, $0) }, uniquingKeysWith: { _, last in last })
         for status in sessions where !busy.contains(status.sessionId) {
             let before = known[status.sessionId]
-            if before?.state != status.state || before?.endpoints != status.endpoints {
+            if Self.isNews(status, after: before) {
                 if let message = CommandTranslation.statusMessage(status) { outbox.send(message) }
                 if before != nil {
                     logger.info("session \(status.sessionId) is now \(status.state.rawValue)\(status.message.map { ": \($0)" } ?? "")")
@@ -138,6 +135,13 @@ final class SessionReporter: Sendable {
         let listed = Set(sessions.map(\.sessionId))
         for id in known.keys.sorted() where !listed.contains(id) && !busy.contains(id) { reportGone(id) }
         cache.replaceAll(sessions, keeping: busy, changedSince: version)
+    }
+
+    /// Whether `status` tells the Control Plane something it was not told: `known` is what it
+    /// was last told (nil: nothing). The same rule for driver events and for re-reads.
+    static func isNews(_ status: SessionStatus, after known: SessionStatus?) -> Bool {
+        if status.state == .terminated { return known != nil }  // the end of a session it never heard of is not news
+        return known?.state != status.state || known?.endpoints != status.endpoints
     }
 
     private func reportGone(_ id: String) {
