@@ -46,6 +46,33 @@ import Testing
         await proxy.stop()
     }
 
+    /// The agent answers the server's pings: with pings every 200 ms and a 1 s pong timeout on
+    /// the server, its one connection stays up.
+    @Test func theAgentAnswersTheServersPings() async throws {
+        let harness = try await LinkHarness(configure: { $0.pingInterval = .milliseconds(200); $0.pongTimeout = .seconds(1) })
+        harness.startAgent()
+        try await harness.waitUntilConnected()
+        try await Task.sleep(for: .seconds(3))
+        let agent = await harness.controlPlane.state.agent(harness.agentID)
+        #expect(agent?.connections == 1 && agent?.connected == true, "\(agent?.lastDisconnectReason ?? "")")
+        await harness.shutdown()
+    }
+
+    /// A frame over the agent's limit (512 KiB) ends the connection with 1009 (message too big);
+    /// the agent says why and connects again.
+    @Test func anOversizedFrameEndsTheConnectionAndTheAgentReconnects() async throws {
+        let harness = try await LinkHarness()
+        harness.startAgent()
+        try await harness.waitUntilConnected()
+        let id = harness.agentID
+        try await harness.controlPlane.sendRaw(frame: String(repeating: " ", count: 600 * 1024), to: id)
+        let state = try await harness.waitFor("reconnected") { ($0.agent(id)?.connections ?? 0) >= 2 && $0.agent(id)?.connected == true }
+        #expect(harness.logs.all.contains { $0.contains("the Control Plane sent a frame over the 512 KiB limit; closed with 1009") },
+                "\(harness.logs.all.suffix(5))")
+        #expect(state.agent(id)?.lastDisconnectReason?.contains("1009") == true, "\(state.agent(id)?.lastDisconnectReason ?? "none")")
+        await harness.shutdown()
+    }
+
     /// A stopping agent says so with a close frame (1001, going away) before the socket closes,
     /// and does not wait long for the server's answer.
     @Test func aStoppingAgentClosesWithGoingAway() async throws {

@@ -89,6 +89,26 @@ struct LinkConnection: Sendable {
 
     /// Reads until the connection ends; returns why it ended.
     private func readLoop(_ inbound: NIOAsyncChannelInboundStream<WebSocketFrame>, _ socket: FrameWriter) async throws -> String {
+        do {
+            return try await readFrames(inbound, socket)
+        } catch let error as NIOWebSocketError {
+            // The codec refused a frame: close with the code that says why (RFC 6455 §7.4.1).
+            let (code, what): (WebSocketErrorCode, String) = switch error {
+            case .invalidFrameLength: (.messageTooLarge, "a frame over the \(Message.maxFrameBytes / 1024) KiB limit")
+            case .fragmentedControlFrame, .multiByteControlFrameLength: (.protocolError, "an invalid control frame")
+            }
+            try? await socket.close(code, reason: nil)
+            return "the Control Plane sent \(what); closed with \(UInt16(webSocketErrorCode: code))"
+        } catch let error as NIOWebSocketFrameAggregator.Error {
+            let (code, what): (WebSocketErrorCode, String) = error == .accumulatedFrameSizeIsTooLarge
+                ? (.messageTooLarge, "a fragmented message over the \(4 * Message.maxFrameBytes / 1024) KiB limit")
+                : (.protocolError, "fragments out of order (\(error))")
+            try? await socket.close(code, reason: nil)
+            return "the Control Plane sent \(what); closed with \(UInt16(webSocketErrorCode: code))"
+        }
+    }
+
+    private func readFrames(_ inbound: NIOAsyncChannelInboundStream<WebSocketFrame>, _ socket: FrameWriter) async throws -> String {
         for try await frame in inbound {
             switch frame.opcode {
             case .text:

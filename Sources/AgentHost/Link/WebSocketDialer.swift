@@ -115,7 +115,11 @@ enum WebSocketDialer {
         if let tls {
             try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: target.serverNameIndication))
         }
-        let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: maxFrameBytes) { channel, _ in
+        // Protocol errors reach the link's reader, which closes with the code that fits and
+        // says why; NIO's automatic handling would close without telling it.
+        let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(
+            maxFrameSize: maxFrameBytes, enableAutomaticErrorHandling: false
+        ) { channel, _ in
             channel.eventLoop.makeCompletedFuture {
                 // Fragments are joined here, on the event loop; control frames pass through.
                 try channel.pipeline.syncOperations.addHandler(NIOWebSocketFrameAggregator(
