@@ -9,9 +9,7 @@ import Testing
 /// plane (as strict as the real server), the agent, the Docker driver, the real Docker Engine.
 @Suite(.serialized, dockerTrait) struct DockerLifecycleTests {
     @Test func startURLHibernateWakeStopThroughTheControlPlane() async throws {
-        let harness = try await LinkHarness(driverName: "docker")
-        harness.startAgent()
-        try await harness.waitUntilConnected()
+        let harness = try await LinkHarness.connected(driverName: "docker")
 
         let created = try await harness.controlPlane.createSession(SessionRequest(
             agentId: harness.agentID, user: "alice", template: "httpd", image: DockerTest.image, port: 8080,

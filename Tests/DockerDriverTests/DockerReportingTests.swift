@@ -123,9 +123,7 @@ import Testing
     /// Docker's events reach the Control Plane at once: the agent's own periodic look is an hour
     /// away here, so only the driver's event stream can report these.
     @Test func aContainerKilledOrRemovedByHandIsReportedAtOnceByItsEvent() async throws {
-        let harness = try await LinkHarness(driverName: "docker", configureLink: { $0.refreshInterval = .seconds(3600) })
-        harness.startAgent()
-        try await harness.waitUntilConnected()
+        let harness = try await LinkHarness.connected(driverName: "docker", configureLink: { $0.refreshInterval = .seconds(3600) })
         let id = try await startSession(harness)
         defer { DockerTest.cleanUp([id]) }
         try DockerTestEnvironment.dockerOutput(["kill", "ss-\(id)"])
@@ -143,9 +141,7 @@ import Testing
     /// The events of the agent's own work (a hibernate stops the container; a stop stops and
     /// removes it) are the command's to report: none reaches the Control Plane as a failure.
     @Test func theEventsOfACommandsOwnStepsAreNotReportedAsFailures() async throws {
-        let harness = try await LinkHarness(driverName: "docker", configureLink: { $0.refreshInterval = .seconds(3600) })
-        harness.startAgent()
-        try await harness.waitUntilConnected()
+        let harness = try await LinkHarness.connected(driverName: "docker", configureLink: { $0.refreshInterval = .seconds(3600) })
         let id = try await startSession(harness)
         defer { DockerTest.cleanUp([id]) }
         _ = try await harness.waitForCommand(try await harness.controlPlane.hibernate(sessionId: id), .completed)

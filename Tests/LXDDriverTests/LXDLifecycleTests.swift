@@ -8,9 +8,7 @@ import Testing
 /// An LXD session through its whole life as the Control Plane drives it.
 @Suite(.serialized, lxdTrait) struct LXDLifecycleTests {
     @Test func startURLHibernateWakeStopThroughTheControlPlane() async throws {
-        let harness = try await LinkHarness(driverName: "lxd", driverConfig: #"{"hibernate": "stop", "stopTimeoutSeconds": 2}"#)
-        harness.startAgent()
-        try await harness.waitUntilConnected()
+        let harness = try await LinkHarness.connected(driverName: "lxd", driverConfig: #"{"hibernate": "stop", "stopTimeoutSeconds": 2}"#)
         let created = try await harness.controlPlane.createSession(SessionRequest(
             agentId: harness.agentID, user: "alice", template: "httpd", image: LXDTestEnvironment.image, port: 8080,
             cpu: "250m", memory: "64Mi", persistentHome: true))

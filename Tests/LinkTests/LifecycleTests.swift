@@ -8,9 +8,7 @@ import Testing
 /// The agent against the dev control plane (as strict as the real server) with the mock driver.
 @Suite(.serialized) struct LifecycleTests {
     @Test func aSessionThroughItsWholeLife() async throws {
-        let harness = try await LinkHarness()
-        harness.startAgent()
-        try await harness.waitUntilConnected()
+        let harness = try await LinkHarness.connected()
         let agentID = harness.agentID
 
         let created = try await harness.controlPlane.createSession(SessionRequest(agentId: agentID, user: "alice", template: "firefox"))
@@ -99,9 +97,7 @@ import Testing
     }
 
     @Test func theAPIKeyNeverAppearsInAnyLogLine() async throws {
-        let harness = try await LinkHarness()
-        harness.startAgent()
-        try await harness.waitUntilConnected()
+        let harness = try await LinkHarness.connected()
         let created = try await harness.controlPlane.createSession(SessionRequest(agentId: harness.agentID, user: "bob", template: "xterm"))
         _ = try await harness.waitForCommand(created.commandId, .completed)
         try await harness.controlPlane.disconnect(agentId: harness.agentID)

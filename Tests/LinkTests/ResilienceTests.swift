@@ -49,9 +49,7 @@ import Testing
     /// The agent answers the server's pings: with pings every 200 ms and a 1 s pong timeout on
     /// the server, its one connection stays up.
     @Test func theAgentAnswersTheServersPings() async throws {
-        let harness = try await LinkHarness(configure: { $0.pingInterval = .milliseconds(200); $0.pongTimeout = .seconds(1) })
-        harness.startAgent()
-        try await harness.waitUntilConnected()
+        let harness = try await LinkHarness.connected(configure: { $0.pingInterval = .milliseconds(200); $0.pongTimeout = .seconds(1) })
         try await Task.sleep(for: .seconds(3))
         let agent = await harness.controlPlane.state.agent(harness.agentID)
         #expect(agent?.connections == 1 && agent?.connected == true, "\(agent?.lastDisconnectReason ?? "")")
@@ -61,9 +59,7 @@ import Testing
     /// A frame over the agent's limit (512 KiB) ends the connection with 1009 (message too big);
     /// the agent says why and connects again.
     @Test func anOversizedFrameEndsTheConnectionAndTheAgentReconnects() async throws {
-        let harness = try await LinkHarness()
-        harness.startAgent()
-        try await harness.waitUntilConnected()
+        let harness = try await LinkHarness.connected()
         let id = harness.agentID
         try await harness.controlPlane.sendRaw(frame: String(repeating: " ", count: 600 * 1024), to: id)
         let state = try await harness.waitFor("reconnected") { ($0.agent(id)?.connections ?? 0) >= 2 && $0.agent(id)?.connected == true }
@@ -76,9 +72,7 @@ import Testing
     /// A stopping agent says so with a close frame (1001, going away) before the socket closes,
     /// and does not wait long for the server's answer.
     @Test func aStoppingAgentClosesWithGoingAway() async throws {
-        let harness = try await LinkHarness()
-        harness.startAgent()
-        try await harness.waitUntilConnected()
+        let harness = try await LinkHarness.connected()
         let id = harness.agentID
         let stopping = ContinuousClock.now
         await harness.stopAgent()
@@ -90,9 +84,7 @@ import Testing
     /// The Control Plane refusing the WebSocket upgrade itself (here: a wrong key) is named by
     /// its HTTP status, not as a generic failure.
     @Test func aRefusedUpgradeNamesItsStatus() async throws {
-        let harness = try await LinkHarness()
-        harness.startAgent()
-        try await harness.waitUntilConnected()
+        let harness = try await LinkHarness.connected()
         let url = harness.endpoints.connectURL(agentId: harness.agentID)
         let wrongKey = [(Registration.apiKeyHeader, String(repeating: "0", count: 64))]
         let error = await #expect(throws: WebSocketDialer.DialError.self) {
@@ -105,9 +97,7 @@ import Testing
     /// Sessions keep running through an outage; after reconnecting the agent reports the true
     /// state of every session, including changes made while it was away.
     @Test func reportsTheTrueStateAfterTheControlPlaneRestarts() async throws {
-        let harness = try await LinkHarness()
-        harness.startAgent()
-        try await harness.waitUntilConnected()
+        let harness = try await LinkHarness.connected()
         let id = harness.agentID
         let first = try await harness.controlPlane.createSession(SessionRequest(agentId: id, user: "alice", template: "firefox"))
         let second = try await harness.controlPlane.createSession(SessionRequest(agentId: id, user: "bob", template: "firefox"))
@@ -137,9 +127,7 @@ import Testing
 
 @Suite(.serialized) struct CommandHandlingTests {
     @Test func aRepeatedCommandIDIsNotExecutedTwice() async throws {
-        let harness = try await LinkHarness()
-        harness.startAgent()
-        try await harness.waitUntilConnected()
+        let harness = try await LinkHarness.connected()
         let sessionID = "dup-\(UInt32.random(in: 0...UInt32.max))"
         let frame = Message(type: "command", payload: .object([
             "commandId": .string("cmd-dup-\(sessionID)"), "action": .string("start_session"),
@@ -157,9 +145,7 @@ import Testing
     }
 
     @Test func aStartForAnExistingSessionReportsIt() async throws {
-        let harness = try await LinkHarness()
-        harness.startAgent()
-        try await harness.waitUntilConnected()
+        let harness = try await LinkHarness.connected()
         let created = try await harness.controlPlane.createSession(SessionRequest(agentId: harness.agentID, user: "alice", template: "firefox"))
         _ = try await harness.waitForCommand(created.commandId, .completed)
         // The server retries under a new command id: same session, reported as running.
@@ -180,9 +166,7 @@ import Testing
     }
 
     @Test func unknownActionsMalformedPayloadsAndGarbageNeverCrashTheAgent() async throws {
-        let harness = try await LinkHarness()
-        harness.startAgent()
-        try await harness.waitUntilConnected()
+        let harness = try await LinkHarness.connected()
         let id = harness.agentID
         let unknown = try await harness.controlPlane.send(action: "reboot_host", payload: .object([:]), to: id)
         let unknownRecord = try await harness.waitForCommand(unknown, .failed)
@@ -250,9 +234,7 @@ import Testing
 
     /// The heartbeat's activeSessions is the real count, and the capacity the configured one.
     @Test func heartbeatsCarryTheRealSessionCount() async throws {
-        let harness = try await LinkHarness()
-        harness.startAgent()
-        try await harness.waitUntilConnected()
+        let harness = try await LinkHarness.connected()
         let id = harness.agentID
         let created = try await harness.controlPlane.createSession(SessionRequest(agentId: id, user: "count", template: "firefox"))
         _ = try await harness.waitForCommand(created.commandId, .completed)
@@ -280,9 +262,7 @@ import Testing
 
     /// A two-second start must not hold back heartbeats (one a second here).
     @Test func aSlowDriverOperationDoesNotDelayHeartbeats() async throws {
-        let harness = try await LinkHarness(driverConfig: #"{"startDelayMs": 4000}"#)
-        harness.startAgent()
-        try await harness.waitUntilConnected()
+        let harness = try await LinkHarness.connected(driverConfig: #"{"startDelayMs": 4000}"#)
         let id = harness.agentID
         let created = try await harness.controlPlane.createSession(SessionRequest(agentId: id, user: "slow", template: "firefox"))
         try await harness.waitFor("acked") { $0.command(created.commandId)?.state == .acked }

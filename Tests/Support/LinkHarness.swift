@@ -47,6 +47,17 @@ public final class LinkHarness: Sendable {
         self.link = AgentLink(configuration: link, driver: driver, logger: logs.logger("agent"))
     }
 
+    /// A harness whose agent has started and connected: the prologue of most link tests.
+    public static func connected(driverName: String = "mock", driverConfig: String = "{}",
+                                 configure: (inout DevControlPlaneConfiguration) -> Void = { _ in },
+                                 configureLink: (inout LinkConfiguration) -> Void = { _ in }) async throws -> LinkHarness {
+        let harness = try await LinkHarness(driverName: driverName, driverConfig: driverConfig,
+                                            configure: configure, configureLink: configureLink)
+        harness.startAgent()
+        try await harness.waitUntilConnected()
+        return harness
+    }
+
     public func startAgent() {
         let link = self.link
         task.withLock { $0 = Task { try await link.run() } }
