@@ -46,8 +46,9 @@ let package = Package(
         .target(name: "ControlPlaneProtocol", dependencies: ["DriverModel"], path: "Sources/ControlPlaneProtocol"),
         // What a Swift driver links: implement `StreamSpaceDriver`, export the entry point.
         .target(name: "DriverSDK", dependencies: ["DriverABI", "DriverModel"], path: "Sources/DriverSDK"),
-        // What drivers of REST platforms share: the HTTP client (unix socket or TCP/TLS), strict
-        // driver config, and the local host's own figures (/proc, statfs).
+        // What drivers of REST platforms share: the HTTP and WebSocket clients (unix socket or
+        // TCP/TLS), strict driver config, the mapping of platform errors to status codes, and
+        // the local host's own figures (/proc, statfs).
         .target(
             name: "PlatformKit",
             dependencies: [
@@ -55,7 +56,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             path: "Sources/PlatformKit"
         ),
@@ -129,7 +132,9 @@ let package = Package(
 
         .target(name: "LXDDriver",
                 dependencies: ["DriverSDK", "DriverModel", "PlatformKit",
-                               .product(name: "NIOHTTP1", package: "swift-nio")],
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOHTTP1", package: "swift-nio"),
+                               .product(name: "NIOWebSocket", package: "swift-nio")],
                 path: "Plugins/LXD", exclude: ["README.md"],
                 linkerSettings: swiftDriverLinkerSettings),
 
@@ -224,7 +229,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentHostTests",
-            dependencies: ["AgentHost", "AgentTestSupport", "DriverModel", "DriverSDK"],
+            dependencies: ["AgentHost", "AgentTestSupport", "DriverModel", "DriverSDK", "PlatformKit"],
             path: "Tests/AgentHostTests"
         ),
     ],

@@ -79,18 +79,11 @@ final class DockerEngine: Sendable {
         return try await http.stream(method, "/v\(version)\(path)", query: query, timeout: timeout)
     }
 
-    /// Docker answers errors as {"message": "..."}; the code maps onto ours.
+    /// Docker answers errors as {"message": "..."}, classified by PlatformKit's one mapping.
     static func error(_ response: PlatformResponse, what: String) -> DriverError {
-        let message = (try? response.json())?["message"]?.stringValue ?? response.bodyText
-        let code: DriverStatusCode = switch response.status {
-        case 400: .invalidArgument
-        case 404: .notFound
-        case 409: .alreadyExists
-        case 401, 403: .failedPrecondition
-        case 500, 502, 503: .unavailable
-        default: .internal
-        }
-        return DriverError(code, "docker: \(what): \(message.isEmpty ? "HTTP \(response.status)" : message)")
+        let refusal = PlatformRefusal.docker(httpStatus: response.status, body: try? response.json(), fallback: response.bodyText)
+            ?? PlatformRefusal(status: response.status, message: response.bodyText)
+        return PlatformErrorClass.error("docker", status: refusal.status, message: refusal.message, what: what)
     }
 
     // MARK: Objects
@@ -148,12 +141,12 @@ final class DockerEngine: Sendable {
             throw failure
         }
         if stream.status >= 300 {
-            let response = PlatformResponse(status: stream.status, headers: stream.headers, body: body)
-            let error = Self.error(response, what: "pulling \(image.reference)")
-            // No registry, or no such image: the operator must fix the template or the network.
-            throw DriverError(error.code == DriverStatusCode.notFound ? .notFound : .unavailable, error.message)
+            throw Self.error(PlatformResponse(status: stream.status, headers: stream.headers, body: body),
+                             what: "pulling \(image.reference)")
         }
-        if let lastError { throw DriverError(.unavailable, "docker: pulling \(image.reference): \(lastError)") }
+        if let lastError {
+            throw PlatformErrorClass.error("docker", status: nil, message: lastError, what: "pulling \(image.reference)")
+        }
     }
 
     /// Creates the network if it does not exist yet. Safe to race: a conflict means it exists.

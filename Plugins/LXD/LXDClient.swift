@@ -55,23 +55,19 @@ final class LXDClient: Sendable {
         case 200: return metadata["metadata"]
         case 103, 105, 106:  // running, pending, ... still: the bound passed
             throw DriverError(.timeout, "lxd: \(what) did not finish within \(operationTimeout)")
+        case 401:
+            throw DriverError(.cancelled, "lxd: \(what) was cancelled")
         default:
-            let message = metadata["err"]?.stringValue ?? metadata["status"]?.stringValue ?? "failed"
-            throw DriverError(.unavailable, "lxd: \(what): \(Self.firstLines(message))")
+            throw Self.error(status: response.status, body: body, fallback: "failed", what: what)
         }
     }
 
+    /// LXD's error answer, sync or a failed operation's, classified by PlatformKit's one
+    /// mapping (LXD answers 500, or a bare operation failure, for many permanent problems).
     static func error(status: Int, body: JSONValue, fallback: String, what: String) -> DriverError {
-        let message = body["error"]?.stringValue ?? fallback
-        let code: DriverStatusCode = switch body["error_code"]?.intValue.map(Int.init) ?? status {
-        case 400: .invalidArgument
-        case 403: .failedPrecondition
-        case 404: .notFound
-        case 409: .alreadyExists
-        case 500, 503: .unavailable
-        default: .internal
-        }
-        return DriverError(code, "lxd: \(what): \(firstLines(message))")
+        let refusal = PlatformRefusal.lxd(httpStatus: status, body: body, fallback: fallback)
+            ?? PlatformRefusal(status: nil, message: fallback)
+        return PlatformErrorClass.error("lxd", status: refusal.status, message: refusal.message, what: what, shown: firstLines)
     }
 
     /// LXD forwards whole CRIU logs; a person needs the first lines.
