@@ -70,34 +70,28 @@ final class DockerDriver: StreamSpaceDriver {
     /// Follows Docker's event stream for the containers this driver manages and tells the host
     /// when one starts, dies or is removed, whoever did it — a person with the docker CLI, an
     /// out-of-memory kill — so the Control Plane hears of it at once rather than at the agent's
-    /// next look. A broken stream (the daemon restarted) is opened again, 1 s to 30 s apart;
-    /// what happened meanwhile the agent's periodic look finds.
+    /// next look. A broken stream (the daemon restarted) is opened again (PlatformKit's
+    /// EventStreamFollower).
     private func watchEvents() async {
         let filters = #"{"type":["container"],"label":["\#(DockerNames.managedLabel)=true"]}"#
-        var delay = Duration.seconds(1)
-        while !Task.isCancelled {
-            do {
-                let stream = try await engine.stream(.GET, "/events", query: [("filters", filters)], timeout: nil)
-                guard (200..<300).contains(stream.status) else {
-                    throw DriverError(.unavailable, "docker: the event stream answered HTTP \(stream.status)")
-                }
-                delay = .seconds(1)
-                var pending: [UInt8] = []
-                for try await chunk in stream.body {
-                    pending += chunk.readableBytesView
-                    while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                        let line = Array(pending[..<newline])
-                        pending.removeSubrange(...newline)
-                        await report(event: line)
-                    }
-                }
-            } catch {
-                if Task.isCancelled { return }
-                host.log(.debug, "docker: the event stream ended (\(error)); opening it again in \(delay)")
+        await EventStreamFollower.follow(ended: { reason, delay in
+            host.log(.debug, "docker: the event stream ended (\(reason)); opening it again in \(delay)")
+        }, stream: { opened in
+            let stream = try await engine.stream(.GET, "/events", query: [("filters", filters)], timeout: nil)
+            guard (200..<300).contains(stream.status) else {
+                throw DriverError(.unavailable, "docker: the event stream answered HTTP \(stream.status)")
             }
-            try? await Task.sleep(for: delay)
-            delay = min(delay * 2, .seconds(30))
-        }
+            opened()
+            var pending: [UInt8] = []
+            for try await chunk in stream.body {
+                pending += chunk.readableBytesView
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = Array(pending[..<newline])
+                    pending.removeSubrange(...newline)
+                    await report(event: line)
+                }
+            }
+        })
     }
 
     /// One event: the session's state as Docker has it now (not as the event tells it: events

@@ -30,6 +30,10 @@ final class LXDDriver: StreamSpaceDriver {
     /// Host ports picked but not yet recorded in an instance: concurrent starts must not share.
     private let reservedPorts = Mutex<Set<Int>>([])
     private let cpuSamples = Mutex<[String: (usage: Int64, at: ContinuousClock.Instant)]>([:])
+    /// Which session each instance seen is, for the events of instances already deleted.
+    private let instances = InstanceDirectory()
+    /// Follows LXD's lifecycle events (LXDEventWatcher); ended by `shutdown`.
+    private let eventWatcher = Mutex<Task<Void, Never>?>(nil)
 
     required init(configuration json: JSONValue, host: DriverHost) throws {
         var environment: [String: String] = [:]
@@ -47,8 +51,12 @@ final class LXDDriver: StreamSpaceDriver {
             host.log(.info, "lxd: hibernation will be a \(probe.works ? "stateful stop (memory kept)" : "plain stop (disk kept)"): \(probe.reason)")
         }
         capabilities = [statefulHibernation ? .hibernateMemory : .hibernateDisk,
-                        .nodeMetrics, .sessionMetrics, .logs, .logsFollow, .persistentHome]
+                        .nodeMetrics, .sessionMetrics, .logs, .logsFollow, .persistentHome, .sessionEvents]
         host.log(.info, "lxd: using LXD at \(configuration.address), project \(configuration.project)")
+        let watcher = LXDEventWatcher(lxd: lxd, host: host, instances: instances) { [weak self] name throws(DriverError) in
+            try await self?.status(ofInstance: name)
+        }
+        eventWatcher.withLock { $0 = Task { await watcher.run() } }
     }
 
     /// create may block (the header says so): the probe runs on Swift concurrency meanwhile.
@@ -65,6 +73,13 @@ final class LXDDriver: StreamSpaceDriver {
     }
 
     func shutdown() async {
+        // No session_changed after destroy (R8): the watcher is over before the client closes.
+        let watcher = eventWatcher.withLock { watcher in
+            defer { watcher = nil }
+            return watcher
+        }
+        watcher?.cancel()
+        await watcher?.value
         await lxd.http.shutdown()
     }
 
@@ -267,7 +282,18 @@ final class LXDDriver: StreamSpaceDriver {
 
     private func managedInstances() async throws(DriverError) -> [InstanceRecord] {
         let list = try await lxd.get("/instances", query: [("recursion", "2")], what: "listing instances")
-        return (list.arrayValue ?? []).compactMap { InstanceRecord($0) }.filter { SessionID.isValid($0.sessionID) }
+        let records = (list.arrayValue ?? []).compactMap { InstanceRecord($0) }.filter { SessionID.isValid($0.sessionID) }
+        records.forEach(instances.remember)
+        return records
+    }
+
+    /// The session an instance is, as LXD has it now; nil when it is gone or not a session.
+    private func status(ofInstance name: String) async throws(DriverError) -> SessionStatus? {
+        guard let instance = try await lxd.getIfExists("/instances/\(QueryString.segment(name))", what: "reading \(name)"),
+              let state = try await lxd.getIfExists("/instances/\(QueryString.segment(name))/state", what: "reading \(name)"),
+              let record = InstanceRecord(instance, state: state), SessionID.isValid(record.sessionID) else { return nil }
+        instances.remember(record)
+        return record.status(publicScheme: configuration.publicScheme, publicHost: configuration.publicHost)
     }
 
     /// The session's instance: by its name first (one call), by its keys to be sure.
@@ -276,6 +302,7 @@ final class LXDDriver: StreamSpaceDriver {
         if let instance = try await lxd.getIfExists("/instances/\(QueryString.segment(name))", what: "reading \(name)"),
            let state = try await lxd.getIfExists("/instances/\(QueryString.segment(name))/state", what: "reading \(name)"),
            let record = InstanceRecord(instance, state: state), record.sessionID == sessionID {
+            instances.remember(record)
             return record
         }
         return nil
@@ -287,6 +314,7 @@ final class LXDDriver: StreamSpaceDriver {
         guard let record = InstanceRecord(instance, state: state) else {
             throw DriverError(.internal, "lxd: instance \(name) lost its StreamSpace keys")
         }
+        instances.remember(record)
         return record.status(publicScheme: configuration.publicScheme, publicHost: configuration.publicHost)
     }
 

@@ -89,7 +89,9 @@ public final class PlatformHTTPClient: Sendable {
     public let platformName: String
     private let client: HTTPClient
     private let baseURL: String
-    private let hostHeader: String
+    let hostHeader: String
+    /// TLS to a remote platform (nil: plain HTTP or a unix socket); WebSockets use it too.
+    let tlsConfiguration: TLSConfiguration?
 
     /// - maxConnections: HTTP/1.1 connections kept to the platform; concurrent calls beyond it
     ///   queue. Platform calls are slow (container creation) rather than many, so the default
@@ -107,6 +109,7 @@ public final class PlatformHTTPClient: Sendable {
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
+        var tlsConfiguration: TLSConfiguration?
         switch address {
         case .unixSocket(let path):
             baseURL = "http+unix://" + QueryString.percentEncode(path)
@@ -116,8 +119,10 @@ public final class PlatformHTTPClient: Sendable {
             let bracketed = host.contains(":") ? "[\(host)]" : host
             baseURL = "\(tls == nil ? "http" : "https")://\(bracketed):\(port)"
             hostHeader = "\(bracketed):\(port)"
-            if let tls { configuration.tlsConfiguration = try Self.tlsConfiguration(tls, platformName: platformName) }
+            if let tls { tlsConfiguration = try Self.tlsConfiguration(tls, platformName: platformName) }
         }
+        configuration.tlsConfiguration = tlsConfiguration
+        self.tlsConfiguration = tlsConfiguration
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

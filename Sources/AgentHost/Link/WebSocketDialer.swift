@@ -3,9 +3,10 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
+import PlatformKit
 
-/// Opens the link's WebSocket with swift-nio's own parts: TLS (NIOSSL), the HTTP/1.1 upgrade
-/// (NIOHTTP1's typed client upgrader) and the frame codec (NIOWebSocket). What comes back is
+/// Opens the link's WebSocket to a ws:// or wss:// URL with PlatformKit's `WebSocketClient`
+/// (swift-nio's own parts: TLS, the HTTP/1.1 upgrade, the frame codec). What comes back is
 /// the channel as a stream of whole frames: fragments are already joined.
 ///
 /// Why not a higher-level client: the link answers every command with three frames, and a
@@ -13,7 +14,7 @@ import NIOWebSocket
 /// `write(2)` each) made those writes most of the link's cost. With the channel in hand, the
 /// writer hands every frame that is ready to NIO in one call, with one flush.
 enum WebSocketDialer {
-    typealias Connection = NIOAsyncChannel<WebSocketFrame, WebSocketFrame>
+    typealias Connection = WebSocketClient.Connection
 
     /// The parts of a ws:// or wss:// URL that the dial needs.
     struct Target: Equatable {
@@ -60,10 +61,7 @@ enum WebSocketDialer {
 
         /// An IP literal cannot be sent as SNI; the certificate is then checked against the
         /// address itself.
-        var serverNameIndication: String? {
-            if host.contains(":") { return nil }
-            return host.split(separator: ".").count == 4 && host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : host
-        }
+        var serverNameIndication: String? { WebSocketClient.serverName(for: host) }
     }
 
     enum DialError: Error, CustomStringConvertible {
@@ -80,11 +78,6 @@ enum WebSocketDialer {
         }
     }
 
-    private enum Upgrade {
-        case upgraded(Connection)
-        case refused(EventLoopFuture<HTTPResponseStatus?>)
-    }
-
     /// Connects, upgrades and returns the open WebSocket. `maxFrameBytes` bounds one frame from
     /// the server, `maxMessageBytes` one message reassembled from fragments.
     static func connect(url: String, headers: [(String, String)], tls: NIOSSLContext?,
@@ -92,84 +85,14 @@ enum WebSocketDialer {
                         connectTimeout: TimeAmount = .seconds(10),
                         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> Connection {
         guard let target = Target(url) else { throw DialError.invalidURL(url) }
-        let upgrade = try await ClientBootstrap(group: group)
-            .connectTimeout(connectTimeout)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .connect(host: target.host, port: target.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try configure(channel, target: target, headers: headers, tls: tls,
-                              maxFrameBytes: maxFrameBytes, maxMessageBytes: maxMessageBytes)
-                }
-            }
-        switch try await upgrade.get() {
-        case .upgraded(let connection):
-            return connection
-        case .refused(let status):
-            throw DialError.notUpgraded(try? await status.get())
+        let request = WebSocketClient.Request(
+            endpoint: .tcp(host: target.host, port: target.port), requestTarget: target.requestTarget,
+            hostHeader: target.hostHeader, headers: headers, tls: tls, serverName: target.serverNameIndication,
+            maxFrameBytes: maxFrameBytes, maxMessageBytes: maxMessageBytes, connectTimeout: connectTimeout)
+        do {
+            return try await WebSocketClient.connect(request, group: group)
+        } catch let refused as WebSocketClient.NotUpgraded {
+            throw DialError.notUpgraded(refused.status)
         }
-    }
-
-    private static func configure(_ channel: any Channel, target: Target, headers: [(String, String)],
-                                  tls: NIOSSLContext?, maxFrameBytes: Int, maxMessageBytes: Int) throws -> EventLoopFuture<Upgrade> {
-        let pipeline = channel.pipeline.syncOperations
-        if let tls {
-            try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: target.serverNameIndication))
-        }
-        // Protocol errors reach the link's reader, which closes with the code that fits and
-        // says why; NIO's automatic handling would close without telling it.
-        let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(
-            maxFrameSize: maxFrameBytes, enableAutomaticErrorHandling: false
-        ) { channel, _ in
-            channel.eventLoop.makeCompletedFuture {
-                // Fragments are joined here, on the event loop; control frames pass through.
-                try channel.pipeline.syncOperations.addHandler(NIOWebSocketFrameAggregator(
-                    minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1024, maxAccumulatedFrameSize: maxMessageBytes))
-                return .upgraded(try Connection(wrappingChannelSynchronously: channel))
-            }
-        }
-        var requestHeaders = HTTPHeaders([("Host", target.hostHeader)])
-        for (name, value) in headers { requestHeaders.add(name: name, value: value) }
-        let request = HTTPRequestHead(version: .http1_1, method: .GET, uri: target.requestTarget, headers: requestHeaders)
-        let configuration = NIOTypedHTTPClientUpgradeConfiguration<Upgrade>(
-            upgradeRequestHead: request, upgraders: [upgrader],
-            notUpgradingCompletionHandler: { channel in
-                // The refusal's response head follows this handler down the pipeline: catch
-                // its status for the error message, then close.
-                channel.eventLoop.makeCompletedFuture {
-                    let catcher = StatusCatcher(promise: channel.eventLoop.makePromise())
-                    try channel.pipeline.syncOperations.addHandler(catcher)
-                    return .refused(catcher.promise.futureResult)
-                }
-            })
-        return try pipeline.configureUpgradableHTTPClientPipeline(configuration: .init(upgradeConfiguration: configuration))
-    }
-
-    /// Takes the status of a refused upgrade's response, then closes the channel.
-    private final class StatusCatcher: ChannelInboundHandler, RemovableChannelHandler {
-        typealias InboundIn = HTTPClientResponsePart
-        let promise: EventLoopPromise<HTTPResponseStatus?>
-        private var answered = false
-
-        init(promise: EventLoopPromise<HTTPResponseStatus?>) { self.promise = promise }
-
-        private func answer(_ status: HTTPResponseStatus?) {
-            guard !answered else { return }
-            answered = true
-            promise.succeed(status)
-        }
-
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            if case .head(let head) = unwrapInboundIn(data) {
-                answer(head.status)
-                context.close(promise: nil)
-            }
-        }
-
-        func channelInactive(context: ChannelHandlerContext) {
-            answer(nil)
-            context.fireChannelInactive()
-        }
-
-        func handlerRemoved(context: ChannelHandlerContext) { answer(nil) }
     }
 }
