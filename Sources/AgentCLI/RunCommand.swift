@@ -32,6 +32,13 @@ struct RunCommand: AsyncParsableCommand {
             NAME being its --driver value as written or its described name. With --state-dir, \
             each agent keeps its key in <dir>/<its agent id, percent-encoded>/.
 
+            Capacity with several drivers: --max-sessions, --max-cpu and --max-memory are the \
+            host's, enforced across all drivers (a start beyond them fails with the reason and \
+            never reaches a driver). Each driver's agent reports its own share: --driver-max-* \
+            NAME=VALUE where given, else an even split of what the others leave (10 sessions, 4 \
+            CPUs and two drivers: 5 sessions and 2 CPUs each). Shares that add up to more than \
+            the host's figures are refused at start-up.
+
             Examples:
               AGENT_API_KEY=$(cat key) agent --control-plane-url wss://cp.example.com \\
                 --agent-id docker-host-1 --driver docker --region eu-west
@@ -193,8 +200,17 @@ struct RunCommand: AsyncParsableCommand {
         shared.tls.insecureSkipVerify = insecureSkipTlsVerify
         let stateDirectory = stateDir ?? (getuid() == 0 ? "/var/lib/streamspace-agent" : nil)
 
-        let configurations = drivers.map {
+        var configurations = drivers.map {
             Self.configuration(shared, for: $0, several: several, agentID: agentID, platform: platformValue, stateDirectory: stateDirectory)
+        }
+        // Several drivers share the host: each reports its share, and one limit holds for all.
+        let capacityValues = driverOptions.capacityValues(several: several, problems: &problems)
+        if several,
+           let split = DriverCapacities.resolve(host: shared.capacity, values: capacityValues, drivers: drivers, problems: &problems) {
+            for index in configurations.indices {
+                configurations[index].capacity = split.capacities[index]
+                configurations[index].hostCapacity = split.limit
+            }
         }
         let idsKnown = agentID != nil || drivers.allSatisfy { $0.agentID != nil }
         if idsKnown && several { problems += Self.agentIDProblems(configurations, drivers, stateDirectory: stateDirectory) }

@@ -18,6 +18,21 @@ struct RunDriverOptions: ParsableArguments {
         valueName: "name=id"))
     var driverAgentIds: [String] = []
 
+    @Option(name: .customLong("driver-max-sessions"), help: ArgumentHelp(
+        "With several drivers: NAME=N, the most sessions driver NAME takes and reports; repeatable. Default: an even split of what --max-sessions leaves after the drivers given one (10 and two drivers: 5 each). --max-sessions stays the host-wide limit, enforced across all drivers.",
+        valueName: "name=n"))
+    var driverMaxSessions: [String] = []
+
+    @Option(name: .customLong("driver-max-cpu"), help: ArgumentHelp(
+        "With several drivers: NAME=QUANTITY, the CPU capacity driver NAME reports, e.g. docker=4; repeatable. Default: an even split of what --max-cpu leaves. The drivers' figures may not add up to more than --max-cpu.",
+        valueName: "name=quantity"))
+    var driverMaxCpu: [String] = []
+
+    @Option(name: .customLong("driver-max-memory"), help: ArgumentHelp(
+        "With several drivers: NAME=QUANTITY, the memory capacity driver NAME reports, e.g. lxd=16Gi; repeatable. Default: an even split (in whole MiB) of what --max-memory leaves. The drivers' figures may not add up to more than --max-memory.",
+        valueName: "name=quantity"))
+    var driverMaxMemory: [String] = []
+
     @Option(name: .long, help: "Log level for the agent's and the driver's log lines (on stderr): trace, debug, info, warning, error.")
     var logLevel: LogLevelOption = .warning
 
@@ -49,6 +64,20 @@ struct RunDriverOptions: ParsableArguments {
         }
         if !problems.isEmpty { throw CLIError(problems) }
         return requests
+    }
+
+    /// The --driver-max-* arguments as NAME=VALUE (matched to loaded drivers later, since a
+    /// NAME may be a described name); with one driver they are a problem: --max-* is its own.
+    func capacityValues(several: Bool, problems: inout [String]) -> [NamedValue] {
+        let flags = [("--driver-max-sessions", driverMaxSessions, "N"), ("--driver-max-cpu", driverMaxCpu, "QUANTITY"),
+                     ("--driver-max-memory", driverMaxMemory, "QUANTITY")]
+        guard several else {
+            for (flag, values, _) in flags where !values.isEmpty {
+                problems.append("\(flag) is for several drivers: with one driver, --\(flag.dropFirst("--driver-".count)) is its capacity")
+            }
+            return []
+        }
+        return flags.flatMap { flag, values, kind in Self.named(values, flag: flag, valueKind: kind, problems: &problems) }
     }
 
     /// Splits NAME=VALUE arguments; a missing NAME or a NAME given twice is a problem.

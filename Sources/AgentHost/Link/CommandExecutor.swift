@@ -18,6 +18,8 @@ actor CommandExecutor {
     private let logger: Logger
     private let startTimeout: Duration
     private let statistics: LinkStatistics
+    /// The host's limits, shared with the other drivers' links; nil: none.
+    private let hostCapacity: HostCapacity?
 
     /// The last operation queued for each session: the next one waits for it.
     private var tails: [String: (number: UInt64, task: Task<Void, Never>)] = [:]
@@ -25,8 +27,9 @@ actor CommandExecutor {
     private var recent = RecentCommands(capacity: 4096)
 
     init(driver: Driver, outbox: Outbox, cache: SessionCache, logger: Logger, startTimeout: Duration,
-         statistics: LinkStatistics) {
+         statistics: LinkStatistics, hostCapacity: HostCapacity? = nil) {
         self.statistics = statistics
+        self.hostCapacity = hostCapacity
         self.driver = driver
         self.outbox = outbox
         self.cache = cache
@@ -144,7 +147,10 @@ actor CommandExecutor {
         } catch {
             return .failure(error)
         }
-        var result = await capture { try await self.driver.start(spec) }
+        // Within the host's limits (HostCapacity), or refused before the driver sees it.
+        var result = await HostCapacity.admitting(spec, driver: driver.description.name, in: hostCapacity) {
+            await self.capture { try await self.driver.start(spec) }
+        }
         if case .failure(let error) = result, error.code == .timeout {
             // A timeout says nothing of the outcome: look before deciding (the header, TIMEOUT).
             result = await capture { try await self.driver.session(spec.id) }

@@ -37,6 +37,8 @@ public struct LinkConfiguration: Sendable {
     public var tls = TLSSettings()
     /// Where an API key issued by the server is kept (file `api-key`, mode 0600); nil: not kept.
     public var stateDirectory: String?
+    /// The host-wide limits every driver link of this process shares; nil: only `capacity`.
+    public var hostCapacity: HostCapacity?
 
     public struct TLSSettings: Sendable {
         public var caFile: String?

@@ -53,8 +53,10 @@ final class SessionCache: Sendable {
     }
 
     /// Sessions that hold platform resources now: running or on their way.
-    var activeCount: Int {
-        state.withLock { $0.sessions.values.filter { $0.state == .running || $0.state == .starting }.count }
+    var activeCount: Int { activeSessions.count }
+
+    var activeSessions: Set<String> {
+        state.withLock { Set($0.sessions.values.filter { $0.state == .running || $0.state == .starting }.map(\.sessionId)) }
     }
 
     var all: [SessionStatus] {
