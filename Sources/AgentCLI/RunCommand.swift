@@ -233,6 +233,10 @@ struct RunCommand: AsyncParsableCommand {
         // Each agent keeps the key the server issues it in a folder of its own.
         configuration.stateDirectory = several
             ? stateDirectory.map { "\($0)/\(LinkConfiguration.percentEncode(configuration.agentID))" } : stateDirectory
+        // A key a one-driver agent stored was issued to --agent-id: that agent id's driver takes it.
+        if several, let stateDirectory, let agentID {
+            configuration.inheritedKey = .init(directory: stateDirectory, owner: agentID)
+        }
         configuration.metadata = ["driver": description.name, "driverVersion": description.version,
                                   "agentVersion": AgentVersion.current]
         return configuration

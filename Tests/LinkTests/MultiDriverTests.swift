@@ -1,4 +1,5 @@
 import AgentHost
+import AgentTestSupport
 import ControlPlaneProtocol
 import DevControlPlane
 import DriverModel
@@ -75,7 +76,8 @@ import Testing
         var keys: Set<String> = []
         for expected in agents {
             let path = "\(setup.stateDirectory)/\(expected.id)/api-key"
-            let key = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let (owner, key) = try StoredKey.read(path)
+            #expect(owner == expected.id, "the file names the agent the key was issued to")
             #expect(AgentIdentity.apiKeyProblem(key) == nil && key != setup.apiKey)
             let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
             #expect(mode == 0o600)

@@ -48,8 +48,20 @@ public final class AgentLink: Service, Sendable {
         self.logs = LogForwarder(driver: driver, outbox: outbox, logger: logger, maxStreams: configuration.maxLogStreams,
                                  bufferBytes: configuration.logBufferBytes)
         self.metrics = MetricsReporter(driver: driver, cache: cache, outbox: outbox, logger: logger)
-        let stored = configuration.stateDirectory.flatMap { APIKeyStore(directory: $0).load() }
-        self.currentKey = Mutex(stored ?? configuration.apiKey)
+        let stored = configuration.stateDirectory.map {
+            APIKeyStore(directory: $0, agentID: configuration.agentID).load(inherited: configuration.inheritedKey)
+        }
+        switch stored?.finding {
+        case .issuedToAnother(let owner):
+            logger.warning("the key stored in \(configuration.stateDirectory ?? "")/api-key was issued to agent \(owner), not \(configuration.agentID); using the bootstrap key")
+        case .migrated(let from):
+            logger.notice("took over the key agent \(configuration.agentID) stored in \(from) before it ran several drivers; now kept in \(configuration.stateDirectory ?? "")/api-key")
+        case .unreadable(let problem):
+            logger.warning("\(problem); using the bootstrap key")
+        case .ok?, nil:
+            break
+        }
+        self.currentKey = Mutex(stored?.key ?? configuration.apiKey)
         driver.onSessionChanged { [reporter] status in reporter.changed(status) }
     }
 
@@ -191,7 +203,7 @@ public final class AgentLink: Service, Sendable {
         }
         currentKey.withLock { $0 = key }
         if let directory = configuration.stateDirectory {
-            try APIKeyStore(directory: directory).save(key)
+            try APIKeyStore(directory: directory, agentID: configuration.agentID).save(key)
             logger.notice("the Control Plane issued this agent its own API key; saved in \(directory)/api-key")
         } else {
             logger.notice("the Control Plane issued this agent its own API key; using it (no --state-dir to keep it in)")

@@ -37,6 +37,19 @@ public struct LinkConfiguration: Sendable {
     public var tls = TLSSettings()
     /// Where an API key issued by the server is kept (file `api-key`, mode 0600); nil: not kept.
     public var stateDirectory: String?
+    /// Multi-driver mode: where a one-driver agent kept its key, and the agent id it was issued
+    /// to (`--agent-id`). The driver agent of that id takes it over (APIKeyStore).
+    public var inheritedKey: InheritedKey?
+
+    public struct InheritedKey: Sendable, Equatable {
+        public var directory: String
+        public var owner: String
+        public init(directory: String, owner: String) {
+            self.directory = directory
+            self.owner = owner
+        }
+    }
+
     /// The host-wide limits every driver link of this process shares; nil: only `capacity`.
     public var hostCapacity: HostCapacity?
 
