@@ -9,7 +9,7 @@ extension LinkHarness {
         _ = try await waitForCommand(try await controlPlane.wake(sessionId: id), .completed)
         _ = try await waitForCommand(try await controlPlane.deleteSession(id), .completed)
         try await Task.sleep(for: .seconds(1))  // late events have arrived by now
-        let reported = logs.all.filter { $0.contains("is now failed") }
+        let reported = logs.all.filter { $0.contains("session \(id) is now failed") }
         #expect(reported.isEmpty, "\(reported)")
         #expect(await controlPlane.state.session(id)?.state == "terminated")
         await expectNothingRejected()
