@@ -10,8 +10,9 @@ import PlatformKit
 
 /// Start-session latency of an LXD session through the agent and the LXD driver, next to the
 /// same operation made directly on LXD's REST API (create, then start, waiting on each
-/// operation) in the same run; then the agent's RSS with the Docker and LXD drivers loaded,
-/// idle and with 20 sessions on each.
+/// operation) in the same run; the time from a change made by hand on LXD (a forced stop, a
+/// delete) to the Control Plane's status; then the agent's RSS with the Docker and LXD drivers
+/// loaded, idle and with 20 sessions on each.
 ///
 /// Needs Docker and LXD with the test images: `eval "$(Scripts/docker-sandbox.sh up)"; eval
 /// "$(Scripts/lxd-sandbox.sh up)"`. Run: `swift build -c release && .build/release/LXDBench [rounds]`.
@@ -103,6 +104,34 @@ struct LXDBench {
         print("   ratio agent path / REST (median): \(String(format: "%.2f", Bench.median(throughAgent) / Bench.median(direct)))×")
         print("   ratio driver runtime / REST (median): \(String(format: "%.2f", Bench.median(throughDriver) / Bench.median(direct)))×")
 
+        // Changes made by hand on LXD (REST calls, as `lxc stop --force` / `lxc delete --force`
+        // make them) until the Control Plane has the session's new state. The agent's own re-read
+        // of the platform is 30 s apart: figures well under it come from LXD's event stream.
+        var stopSeen: [Double] = [], deleteSeen: [Double] = []
+        for _ in 0..<rounds {
+            let created = try await controlPlane.createSession(SessionRequest(
+                agentId: lxdAgent, user: "bench", template: "httpd", image: lxdImage, port: 8080,
+                cpu: "250m", memory: "64Mi", persistentHome: false))
+            let id = created.sessionId
+            let running = try await controlPlane.waitFor("running", timeout: .seconds(120)) { $0.session(id)?.state == "running" }
+            guard let name = running.session(id)?.platformMetadata?["workloadName"]?.stringValue else {
+                print("no workloadName for \(id)")
+                exit(1)
+            }
+            try await operation(rest, .PUT, "/1.0/instances/\(name)/state", ["action": .string("stop"), "force": .bool(true)])
+            var began = ContinuousClock.now
+            _ = try await controlPlane.waitFor("stop seen", timeout: .seconds(60), poll: .microseconds(200)) { $0.session(id)?.state == "failed" }
+            stopSeen.append(Bench.milliseconds(since: began))
+            try await operation(rest, .DELETE, "/1.0/instances/\(name)", nil)
+            began = ContinuousClock.now
+            _ = try await controlPlane.waitFor("delete seen", timeout: .seconds(60), poll: .microseconds(200)) { $0.session(id)?.state == "terminated" }
+            deleteSeen.append(Bench.milliseconds(since: began))
+        }
+        print("\n2. Change by hand → Control Plane, ms   median     p90    best")
+        print(Bench.row("lxc stop --force → failed", stopSeen))
+        print(Bench.row("lxc delete --force → terminated", deleteSeen))
+        print("   (the agent re-reads the platform every 30 s: these come from LXD's lifecycle events)")
+
         // 20 sessions on each driver, then the agent's memory.
         var commands: [String] = [], sessions: [String] = []
         for index in 0..<20 {
@@ -121,7 +150,7 @@ struct LXDBench {
         let failed = started.filter { done.command($0)?.state != .completed }.count
         try await Task.sleep(for: .seconds(2))
         let busyRSS = Bench.statusKiB(agent.processIdentifier, "VmRSS:")
-        print("\n2. Agent process with the Docker and LXD drivers loaded")
+        print("\n3. Agent process with the Docker and LXD drivers loaded")
         print("   RSS idle \(Bench.mib(idleRSS)) MiB; with 20 sessions on each \(Bench.mib(busyRSS)) MiB (\(failed) starts failed); peak \(Bench.mib(Bench.statusKiB(agent.processIdentifier, "VmHWM:"))) MiB")
 
         var stops: [String] = []
