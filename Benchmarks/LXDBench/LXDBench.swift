@@ -30,7 +30,18 @@ struct LXDBench {
             exit(2)
         }
         let rest = try PlatformHTTPClient(address: .unixSocket(path: lxdDir + "/unix.socket"), platformName: "LXD")
+        do {
+            try await run(rest: rest, rounds: rounds, buildDirectory: buildDirectory)
+        } catch {
+            // Said, not lost in a crash: the client must be shut down before it goes.
+            print("LXDBench failed: \(error)")
+            await rest.shutdown()
+            exit(1)
+        }
+        await rest.shutdown()
+    }
 
+    static func run(rest: PlatformHTTPClient, rounds: Int, buildDirectory: String) async throws {
         let (controlPlane, endpoints, apiKey) = try await Bench.controlPlane()
         let baseID = "lxdbench-\(getpid())"
         let agent = try Bench.spawnAgent(
@@ -159,7 +170,6 @@ struct LXDBench {
         _ = try await controlPlane.waitFor("stops", timeout: .seconds(600), poll: .milliseconds(20)) { state in
             stopCommands.allSatisfy { [.completed, .failed].contains(state.command($0)?.state) }
         }
-        await rest.shutdown()
         await controlPlane.stop()
     }
 

@@ -122,6 +122,7 @@ struct RunCommand: AsyncParsableCommand {
                 for loaded in drivers { await loaded.driver.destroy() }
                 throw error
             }
+            if let unclaimed = APIKeyStore.unclaimedInheritedKey(configurations) { logger.notice("\(unclaimed)") }
             var links = AgentLinks(drivers: drivers, configurations: configurations, logger: logger)
             links.metricsListen = listen
             try await links.run()

@@ -14,7 +14,7 @@ import Glibc
 /// whose agent id is `--agent-id` (the driver that ran before, kept under its id with
 /// `--driver-agent-id NAME=<agent-id>`), never to `<agent-id>-<driver>`, which the Control
 /// Plane knows as another agent.
-struct APIKeyStore: Sendable {
+public struct APIKeyStore: Sendable {
     let directory: String
     let agentID: String
     var path: String { directory + "/api-key" }
@@ -58,6 +58,19 @@ struct APIKeyStore: Sendable {
         // Moved to this agent's own folder first; the old file stays for a one-driver agent.
         guard (try? save(stored.key)) != nil else { return (stored.key, .ok) }
         return (stored.key, .migrated(from: old.path))
+    }
+
+    /// Multi-driver mode: a key a one-driver agent left that no driver's agent will take (none
+    /// has the agent id it was issued to), said once at start-up so the operator knows why the
+    /// agents ask for approval anew and how to keep it.
+    public static func unclaimedInheritedKey(_ configurations: [LinkConfiguration]) -> String? {
+        guard let inherited = configurations.first?.inheritedKey else { return nil }
+        let path = inherited.directory + "/api-key"
+        guard case .stored(let stored) = contents(of: path) else { return nil }
+        let owner = stored.agentID ?? inherited.owner
+        let ids = configurations.map(\.agentID)
+        guard !ids.contains(owner) else { return nil }
+        return "the key in \(path) was issued to agent \(owner), and no driver's agent has that id now (\(ids.joined(separator: ", "))): it stays unused; to keep it, run the driver that used it under that id (--driver-agent-id NAME=\(owner))"
     }
 
     enum Contents: Equatable {
