@@ -41,7 +41,7 @@ public final class AgentLink: Service, Sendable {
         self.executor = CommandExecutor(driver: driver, outbox: outbox, cache: cache, logger: logger,
                                         startTimeout: configuration.startTimeout, statistics: statistics,
                                         hostCapacity: configuration.hostCapacity)
-        configuration.hostCapacity?.attach(driver: driver.description.name) { [cache] in cache.activeSessions }
+        configuration.hostCapacity?.attach(driver: driver.description.name, sessions: cache)
         let executor = self.executor
         self.reporter = SessionReporter(driver: driver, cache: cache, outbox: outbox, logger: logger,
                                         busy: { await executor.busySessions() })

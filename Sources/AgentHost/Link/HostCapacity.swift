@@ -11,8 +11,8 @@ import Synchronization
 /// them, so sessions found on the platform after a restart count too) and the starts in
 /// flight. CPU and memory are those of the starts this process admitted; a session found on
 /// the platform counts as a session, its CPU and memory being unknown to the agent. A slot is
-/// free again once the session leaves its driver's active sessions (a stop, or an event or a
-/// re-read that finds it gone).
+/// free again once the session's link has recorded it as no longer active (a stop, a failure,
+/// an event or a re-read that finds it gone).
 public final class HostCapacity: Sendable {
     /// Sessions, CPU and memory: the same three figures a driver's share has.
     public typealias Limits = CapacitySplit.Figures
@@ -22,9 +22,9 @@ public final class HostCapacity: Sendable {
         var cpuMillicores: Int64
         var memoryBytes: Int64
         var inFlight = true
-        /// Seen among its driver's active sessions since: leaving them then frees the slot.
-        var seenActive = false
-        var settledAt: ContinuousClock.Instant?
+        /// The link's cache version when the start was over: a later change of the session
+        /// that leaves it inactive frees the slot (before it, the link has not recorded it yet).
+        var settledAtVersion: Int?
     }
 
     struct Key: Hashable {
@@ -34,23 +34,20 @@ public final class HostCapacity: Sendable {
 
     private struct State {
         var admitted: [Key: Admitted] = [:]
-        var drivers: [String: @Sendable () -> Set<String>] = [:]
+        var drivers: [String: any SessionView] = [:]
     }
 
     /// nil: no host-wide limit (one driver, whose link's capacity already is the host's).
     public let limits: Limits?
-    /// How long a start that succeeded stays counted before its driver's cache has it.
-    let settleGrace: Duration
     private let state = Mutex(State())
 
-    public init(limits: Limits?, settleGrace: Duration = .seconds(30)) {
+    public init(limits: Limits?) {
         self.limits = limits
-        self.settleGrace = settleGrace
     }
 
-    /// Tells where a driver's active sessions are read (its link's cache).
-    public func attach(driver: String, activeSessions: @escaping @Sendable () -> Set<String>) {
-        state.withLock { $0.drivers[driver] = activeSessions }
+    /// Tells where a driver's sessions are read (its link's cache).
+    func attach(driver: String, sessions: any SessionView) {
+        state.withLock { $0.drivers[driver] = sessions }
     }
 
     /// Runs `start` if the host has room for the session, holding its share meanwhile;
@@ -78,10 +75,9 @@ public final class HostCapacity: Sendable {
     /// Counts the session in, or says why it does not fit.
     func admit(_ key: Key, cpu: Int64, memory: Int64) -> String? {
         guard let limits else { return nil }
-        let now = ContinuousClock.now
         return state.withLock { state -> String? in
-            let active = state.drivers.mapValues { $0() }
-            Self.prune(&state.admitted, active: active, now: now, grace: settleGrace)
+            let active = state.drivers.mapValues(\.activeSessions)
+            Self.prune(&state.admitted, state.drivers, active: active)
             var counted: [String: Set<String>] = active
             for key in state.admitted.keys { counted[key.driver, default: []].insert(key.session) }
             if counted[key.driver]?.contains(key.session) == true { return nil }
@@ -112,15 +108,15 @@ public final class HostCapacity: Sendable {
                 return
             }
             state.admitted[key]?.inFlight = false
-            state.admitted[key]?.settledAt = .now
+            state.admitted[key]?.settledAtVersion = state.drivers[key.driver]?.version ?? 0
         }
     }
 
     /// What the host holds now, by driver (for tests and the agent's own metrics).
     public func usage() -> [String: Usage] {
         state.withLock { state in
-            let active = state.drivers.mapValues { $0() }
-            Self.prune(&state.admitted, active: active, now: .now, grace: settleGrace)
+            let active = state.drivers.mapValues(\.activeSessions)
+            Self.prune(&state.admitted, state.drivers, active: active)
             var counted = active
             for key in state.admitted.keys { counted[key.driver, default: []].insert(key.session) }
             return Self.usage(counted, state.admitted)
@@ -152,15 +148,13 @@ public final class HostCapacity: Sendable {
         return result
     }
 
-    /// Lets go of admitted sessions that are over: seen active and now gone, or never seen
-    /// active within the grace after their start.
-    private static func prune(_ admitted: inout [Key: Admitted], active: [String: Set<String>],
-                              now: ContinuousClock.Instant, grace: Duration) {
+    /// Lets go of admitted sessions that are over: their link recorded a change of them after
+    /// the start, and they are not active now.
+    private static func prune(_ admitted: inout [Key: Admitted], _ drivers: [String: any SessionView],
+                              active: [String: Set<String>]) {
         for (key, entry) in admitted where !entry.inFlight {
-            let isActive = active[key.driver]?.contains(key.session) == true
-            if isActive {
-                admitted[key]?.seenActive = true
-            } else if entry.seenActive || (entry.settledAt.map { now - $0 > grace } ?? false) {
+            guard active[key.driver]?.contains(key.session) != true, let settled = entry.settledAtVersion else { continue }
+            if let changed = drivers[key.driver]?.lastChange(of: key.session), changed > settled {
                 admitted[key] = nil
             }
         }

@@ -5,7 +5,7 @@ import Synchronization
 /// current by command results and driver events, so heartbeats and reports never wait on the
 /// platform. Every change bumps a version, so a list read from the platform while a command
 /// changed a session can tell that its view of that session is already stale.
-final class SessionCache: Sendable {
+final class SessionCache: SessionView {
     private struct State {
         var sessions: [String: SessionStatus] = [:]
         var version = 0
@@ -47,6 +47,9 @@ final class SessionCache: Sendable {
     /// What the agent knows of one session (nil: none, or terminated).
     func status(of id: String) -> SessionStatus? { state.withLock { $0.sessions[id] } }
 
+    /// The version of the last `update` of one session (kept after it is terminated).
+    func lastChange(of id: String) -> Int? { state.withLock { $0.changedAt[id] } }
+
     /// Sessions changed by `update` after `version`.
     func changed(since version: Int) -> Set<String> {
         state.withLock { state in Set(state.changedAt.filter { $0.value > version }.keys) }
@@ -62,4 +65,12 @@ final class SessionCache: Sendable {
     var all: [SessionStatus] {
         state.withLock { Array($0.sessions.values) }.sorted { $0.sessionId < $1.sessionId }
     }
+}
+
+/// What the host-wide limit reads of a driver link's sessions (HostCapacity).
+protocol SessionView: Sendable {
+    /// Running or starting.
+    var activeSessions: Set<String> { get }
+    var version: Int { get }
+    func lastChange(of id: String) -> Int?
 }
