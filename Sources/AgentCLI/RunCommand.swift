@@ -59,6 +59,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The region to register in, 2–50 characters [REGION].", valueName: "region"))
     var region: String?
 
+    @Option(help: ArgumentHelp("""
+        A local policy the Control Plane cannot override [AGENT_POLICY]: a JSON file with any of \
+        "allowedImages" (patterns, * matches any characters), "maxCpuPerSession" ("4"), \
+        "maxMemoryPerSession" ("8Gi"), "maxSessions" (an integer) and "allowedPorts" \
+        (3000 or "8000-8100"). A start that breaks it is answered failed and never reaches \
+        the driver. Docs/local-policy.md has an example.
+        """, valueName: "file"))
+    var policy: String?
+
     @Option(help: ArgumentHelp("Most sessions this agent takes [MAX_SESSIONS]. Default: 10.", valueName: "n"))
     var maxSessions: Int?
 
@@ -191,6 +200,13 @@ struct RunCommand: AsyncParsableCommand {
         shared.tls.clientCertificateFile = clientCert
         shared.tls.clientKeyFile = clientKey
         shared.tls.insecureSkipVerify = insecureSkipTlsVerify
+        if let policyPath = value(policy, "AGENT_POLICY") {
+            do throws(LinkError) {
+                shared.policy = try LocalPolicy.load(path: policyPath)
+            } catch {
+                problems.append(error.description)
+            }
+        }
         let stateDirectory = stateDir ?? (getuid() == 0 ? "/var/lib/streamspace-agent" : nil)
 
         let configurations = drivers.map {

@@ -39,7 +39,9 @@ public final class AgentLink: Service, Sendable {
         let outbox = Outbox(logger: logger, bulkLimit: configuration.logQueueBytes)
         self.outbox = outbox
         self.executor = CommandExecutor(driver: driver, outbox: outbox, cache: cache, logger: logger,
-                                        startTimeout: configuration.startTimeout, statistics: statistics)
+                                        startTimeout: configuration.startTimeout, statistics: statistics,
+                                        policy: configuration.policy, retries: configuration.transientRetries,
+                                        retryDelay: configuration.transientRetryDelay)
         let executor = self.executor
         self.reporter = SessionReporter(driver: driver, cache: cache, outbox: outbox, logger: logger,
                                         busy: { await executor.busySessions() })

@@ -37,6 +37,12 @@ public struct LinkConfiguration: Sendable {
     public var tls = TLSSettings()
     /// Where an API key issued by the server is kept (file `api-key`, mode 0600); nil: not kept.
     public var stateDirectory: String?
+    /// What this host allows whatever the Control Plane asks (`--policy`).
+    public var policy = LocalPolicy()
+    /// A driver call that answers UNAVAILABLE is tried again this many times, after
+    /// `transientRetryDelay` (doubling; or the driver's `retryAfterMs`). Permanent errors never are.
+    public var transientRetries = 2
+    public var transientRetryDelay: Duration = .seconds(1)
 
     public struct TLSSettings: Sendable {
         public var caFile: String?
