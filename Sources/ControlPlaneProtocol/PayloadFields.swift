@@ -52,19 +52,20 @@ public struct PayloadField: Sendable, Hashable, CustomStringConvertible {
     public let rule: String
     public let contexts: [Context]
 
-    /// The member name: the path's last component, without `[]`.
-    public var key: String {
-        let last = path.split(separator: ".").last.map(String.init) ?? path
-        return last.hasSuffix("[]") ? String(last.dropLast(2)) : last
-    }
+    /// The member name: the path's last component, without `[]` (worked out once: it is read
+    /// on every decode).
+    public let key: String
 
     /// True for a row that describes each element of an array (`spec.ports[]`).
-    public var isElement: Bool { path.hasSuffix("[]") }
+    public let isElement: Bool
 
     public var description: String { path }
 
     init(_ path: String, _ kind: Kind, _ expected: String, required: Bool = false, _ rule: String, in contexts: [Context]) {
         self.path = path
+        let last = path.split(separator: ".").last.map(String.init) ?? path
+        self.isElement = last.hasSuffix("[]")
+        self.key = isElement ? String(last.dropLast(2)) : last
         self.kind = kind
         self.expected = expected
         self.required = required
