@@ -163,7 +163,8 @@ import Testing
             "sessionId": .string("alice-broken-00000001"), "user": .string("alice"), "template": .string("broken"),
         ]), to: id)
         let noImageRecord = try await harness.waitForCommand(noImage, .failed)
-        #expect(noImageRecord.error?.contains("spec.baseImage") == true)
+        #expect(noImageRecord.error?.contains("payload.templateManifest: expected an object (the Template CRD), but it is missing") == true,
+                "\(noImageRecord.error ?? "")")
         try await harness.waitFor("a failed status for it") { $0.session("alice-broken-00000001")?.state == "failed" }
 
         let badID = try await harness.controlPlane.send(action: "stop_session", payload: .object(["sessionId": .string("../../etc")]), to: id)
