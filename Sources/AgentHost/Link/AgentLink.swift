@@ -77,7 +77,7 @@ public final class AgentLink: Service, Sendable {
         let tls = configuration.isSecure ? try configuration.tls.clientConfiguration(logger: logger) : nil
         var httpConfiguration = HTTPClient.Configuration()
         if let tls { httpConfiguration.tlsConfiguration = tls }
-        httpConfiguration.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        httpConfiguration.timeout = .init(connect: .seconds(10), read: TimeAmount(configuration.answerTimeout))
         // A Control Plane that refuses connections is reported at once and retried with the
         // link's own backoff, not retried silently by the pool until the connect timeout.
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
@@ -124,7 +124,8 @@ public final class AgentLink: Service, Sendable {
         var backoff = Backoff(baseSeconds: configuration.backoffBase, capSeconds: configuration.backoffCap)
         while !Task.isCancelled {
             set(.registering)
-            let outcome = await registration.register(apiKey: currentKey.withLock { $0 })
+            let outcome = await registration.register(apiKey: currentKey.withLock { $0 },
+                                                      timeout: TimeAmount(configuration.answerTimeout))
             try Task.checkCancellation()  // shutting down: whatever registration answered is moot
             switch outcome {
             case .approved(let newKey):
@@ -162,16 +163,17 @@ public final class AgentLink: Service, Sendable {
         let opened = Mutex<ContinuousClock.Instant?>(nil)
         let reason: String
         do {
-            reason = try await connection.run {
+            let ending = try await connection.run {
                 opened.withLock { $0 = .now }
                 self.statistics.connected()
                 self.set(.connected)
                 self.logger.info("connected to the Control Plane")
             }
+            reason = "the link to the Control Plane is down: \(ending)"
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            reason = "cannot connect: \(RegistrationClient.describe(error))"
+            reason = "cannot open the link to the Control Plane at \(configuration.controlPlaneURL): \(LinkFailureWording.explain(error))"
         }
         try Task.checkCancellation()
         if let opened = opened.withLock({ $0 }), ContinuousClock.now - opened >= configuration.stableConnection {
@@ -179,7 +181,7 @@ public final class AgentLink: Service, Sendable {
         }
         set(.waiting)
         let delay = backoff.next()
-        logger.warning("Control Plane link down (\(reason)); reconnecting in \(format(delay)) s")
+        logger.warning("\(reason); reconnecting in \(format(delay)) s")
         try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
         return backoff
     }

@@ -18,6 +18,9 @@ public struct LinkConfiguration: Sendable {
     public var pendingRetryInterval: Duration = .seconds(Registration.pendingRetrySeconds)
     public var backoffBase: Double = 1
     public var backoffCap: Double = 60
+    /// How long registering, and the WebSocket's upgrade, may wait for the Control Plane's
+    /// answer (a server that takes connections and never answers is given up on).
+    public var answerTimeout: Duration = .seconds(30)
     /// A connection that lived at least this long resets the backoff.
     public var stableConnection: Duration = .seconds(30)
     /// How long a start may stay "starting" before it is reported failed.

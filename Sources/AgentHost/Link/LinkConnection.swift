@@ -34,7 +34,8 @@ struct LinkConnection: Sendable {
             ? NIOSSLContext(configuration: tlsConfiguration ?? .makeClientConfiguration()) : nil
         let channel = try await WebSocketDialer.connect(
             url: configuration.connectURL, headers: headers, tls: tls,
-            maxFrameBytes: Message.maxInboundFrameBytes, maxMessageBytes: Message.maxInboundFrameBytes)
+            maxFrameBytes: Message.maxInboundFrameBytes, maxMessageBytes: Message.maxInboundFrameBytes,
+            answerTimeout: TimeAmount(configuration.answerTimeout))
         return try await channel.executeThenClose { inbound, outbound in
             let socket = FrameWriter(outbound)
             let generation = outbox.attach()
@@ -70,7 +71,7 @@ struct LinkConnection: Sendable {
                 ending = "agent stopping"
             } catch {
                 // Connected, then broken: a protocol error, a reset, a failed write.
-                ending = "connection failed: \(RegistrationClient.describe(error))"
+                ending = LinkFailureWording.explain(error)
             }
             if Task.isCancelled {
                 // The agent is stopping: say so, and let the server answer and close the TCP

@@ -3,6 +3,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
+import PlatformKit
 
 /// Opens the link's WebSocket with swift-nio's own parts: TLS (NIOSSL), the HTTP/1.1 upgrade
 /// (NIOHTTP1's typed client upgrader) and the frame codec (NIOWebSocket). What comes back is
@@ -86,10 +87,12 @@ enum WebSocketDialer {
     }
 
     /// Connects, upgrades and returns the open WebSocket. `maxFrameBytes` bounds one frame from
-    /// the server, `maxMessageBytes` one message reassembled from fragments.
+    /// the server, `maxMessageBytes` one message reassembled from fragments. A server that
+    /// takes the connection but does not answer the upgrade within `answerTimeout` is given up
+    /// on (it would otherwise hold the link forever: pings start only once it is open).
     static func connect(url: String, headers: [(String, String)], tls: NIOSSLContext?,
                         maxFrameBytes: Int, maxMessageBytes: Int,
-                        connectTimeout: TimeAmount = .seconds(10),
+                        connectTimeout: TimeAmount = .seconds(10), answerTimeout: TimeAmount = .seconds(30),
                         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> Connection {
         guard let target = Target(url) else { throw DialError.invalidURL(url) }
         let upgrade = try await ClientBootstrap(group: group)
@@ -97,8 +100,9 @@ enum WebSocketDialer {
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connect(host: target.host, port: target.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try configure(channel, target: target, headers: headers, tls: tls,
-                              maxFrameBytes: maxFrameBytes, maxMessageBytes: maxMessageBytes)
+                    let upgrade = try configure(channel, target: target, headers: headers, tls: tls,
+                                                maxFrameBytes: maxFrameBytes, maxMessageBytes: maxMessageBytes)
+                    return within(answerTimeout, upgrade, on: channel)
                 }
             }
         switch try await upgrade.get() {
@@ -107,6 +111,26 @@ enum WebSocketDialer {
         case .refused(let status):
             throw DialError.notUpgraded(try? await status.get())
         }
+    }
+
+    /// The upgrade's outcome, or a timeout (and the channel closed) when none came in time.
+    private static func within(_ timeout: TimeAmount, _ upgrade: EventLoopFuture<Upgrade>, on channel: any Channel) -> EventLoopFuture<Upgrade> {
+        let outcome = channel.eventLoop.makePromise(of: Upgrade.self)
+        // Both callbacks run on the channel's event loop: whichever comes first decides.
+        let decided = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
+        let deadline = channel.eventLoop.scheduleTask(in: timeout) {
+            guard !decided.value else { return }
+            decided.value = true
+            outcome.fail(TransportFailure(.timedOut, detail: "waiting for the answer to the WebSocket upgrade"))
+            channel.close(promise: nil)
+        }
+        upgrade.whenComplete { result in
+            deadline.cancel()
+            guard !decided.value else { return }
+            decided.value = true
+            outcome.completeWith(result)
+        }
+        return outcome.futureResult
     }
 
     private static func configure(_ channel: any Channel, target: Target, headers: [(String, String)],
@@ -171,5 +195,13 @@ enum WebSocketDialer {
         }
 
         func handlerRemoved(context: ChannelHandlerContext) { answer(nil) }
+    }
+}
+
+extension TimeAmount {
+    /// A Swift duration as NIO's (whole nanoseconds).
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
