@@ -30,13 +30,18 @@ public final class AgentLink: Service, Sendable {
     /// Connections made and commands run, for the agent's own metrics.
     public let statistics = LinkStatistics()
 
-    public init(configuration: LinkConfiguration, driver: Driver, logger: Logger) {
+    /// `redactor` takes the link's secrets (the key in use, any key the server issues) out of
+    /// every line it logs and every message it sends; share the process's one.
+    public init(configuration: LinkConfiguration, driver: Driver, logger: Logger, redactor: Redactor = Redactor()) {
         self.configuration = configuration
         self.driver = driver
-        var logger = logger
+        let stored = configuration.stateDirectory.flatMap { APIKeyStore(directory: $0).load() }
+        redactor.add(configuration.apiKey)
+        redactor.add(stored)
+        var logger = logger.redacting(with: redactor)
         logger[metadataKey: "agent"] = .string(configuration.agentID)
         self.logger = logger
-        let outbox = Outbox(logger: logger, bulkLimit: configuration.logQueueBytes)
+        let outbox = Outbox(logger: logger, bulkLimit: configuration.logQueueBytes, redactor: redactor)
         self.outbox = outbox
         self.executor = CommandExecutor(driver: driver, outbox: outbox, cache: cache, logger: logger,
                                         startTimeout: configuration.startTimeout, statistics: statistics,
@@ -48,7 +53,6 @@ public final class AgentLink: Service, Sendable {
         self.logs = LogForwarder(driver: driver, outbox: outbox, logger: logger, maxStreams: configuration.maxLogStreams,
                                  bufferBytes: configuration.logBufferBytes)
         self.metrics = MetricsReporter(driver: driver, cache: cache, outbox: outbox, logger: logger)
-        let stored = configuration.stateDirectory.flatMap { APIKeyStore(directory: $0).load() }
         self.currentKey = Mutex(stored ?? configuration.apiKey)
         driver.onSessionChanged { [reporter] status in reporter.changed(status) }
     }
@@ -137,9 +141,10 @@ public final class AgentLink: Service, Sendable {
                 logger.notice("registration pending: \(message); asking again in \(configuration.pendingRetryInterval)")
                 try await Task.sleep(for: configuration.pendingRetryInterval)
             case .rejected(let message):
-                throw LinkError.refused("the Control Plane rejected agent \(configuration.agentID): \(message)")
+                // The server's words, redacted: the error outlives this link (the CLI prints it).
+                throw LinkError.refused(outbox.redactor.redact("the Control Plane rejected agent \(configuration.agentID): \(message)"))
             case .unauthorized(let message):
-                throw LinkError.refused("the Control Plane refused the API key: \(message) — check --api-key (it is not shown here)")
+                throw LinkError.refused(outbox.redactor.redact("the Control Plane refused the API key: \(message) — check --api-key (it is not shown here)"))
             case .rateLimited(let seconds):
                 set(.waiting)
                 logger.warning("registration rate-limited; waiting \(seconds) s as the Control Plane asks")
@@ -187,6 +192,8 @@ public final class AgentLink: Service, Sendable {
     }
 
     private func adopt(_ key: String) throws {
+        // A secret from now on, even one this agent will not use.
+        outbox.redactor.add(key)
         guard AgentIdentity.apiKeyProblem(key) == nil else {
             logger.warning("the Control Plane issued an API key that is not 64 hex characters; keeping the current one")
             return

@@ -255,7 +255,8 @@ actor CommandExecutor {
 
     nonisolated private func explain(_ action: String, _ sessionID: String, _ error: DriverError) -> String {
         let retry = error.isRetryable ? " (temporary: the Control Plane may retry)" : ""
-        return "\(action) \(sessionID): \(driver.description.name): \(error.code.name): \(error.message)\(retry)"
+        // Redacted here too, before any cut to fit the frame could split a secret.
+        return outbox.redactor.redact("\(action) \(sessionID): \(driver.description.name): \(error.code.name): \(error.message)\(retry)")
     }
 }
 

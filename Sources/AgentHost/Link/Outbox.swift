@@ -12,9 +12,13 @@ import Synchronization
 /// messages (log chunks) wait for credit: at most `bulkLimit` bytes of them are queued or being
 /// written at once, so a Control Plane that reads slowly pauses the log streams instead of
 /// growing the agent's memory, and never holds a heartbeat behind a log.
+///
+/// Everything sent passes the redactor here: statuses, failures and log chunks carry texts
+/// from the driver and the platform, which may quote a secret.
 final class Outbox: Sendable {
     let bulkLimit: Int
     private let logger: Logger
+    let redactor: Redactor
 
     private struct State {
         /// Bumped on every attach and detach: a writer of an older connection gets nothing more.
@@ -41,9 +45,10 @@ final class Outbox: Sendable {
 
     static func isVerdict(_ message: Message) -> Bool { message.type == "complete" || message.type == "failed" }
 
-    init(logger: Logger, bulkLimit: Int = 1 << 20) {
+    init(logger: Logger, bulkLimit: Int = 1 << 20, redactor: Redactor = Redactor()) {
         self.logger = logger
         self.bulkLimit = bulkLimit
+        self.redactor = redactor
     }
 
     /// A new connection takes over; returns its generation for `next`.
@@ -78,6 +83,7 @@ final class Outbox: Sendable {
 
     /// Queues a control message (never waits).
     func send(_ message: Message) {
+        let message = redactor.redact(message)
         let (delivered, reader) = state.withLock { state -> (Bool, CheckedContinuation<(Message, Int)?, Never>?) in
             guard state.attached else {
                 if Self.isVerdict(message) { Self.hold(message, in: &state.held) }
@@ -103,6 +109,7 @@ final class Outbox: Sendable {
     /// Queues a bulk message once there is credit for its bytes. False when the link went
     /// down (the message was not queued): the sender should stop.
     func sendBulk(_ message: Message, bytes: Int) async -> Bool {
+        let message = redactor.redact(message)
         let cost = max(1, min(bytes, bulkLimit))
         return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let action: (reader: CheckedContinuation<(Message, Int)?, Never>?, answer: Bool?) = state.withLock { state in
