@@ -109,6 +109,10 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         bootstrapLogging(driverOptions.logLevel, format: driverOptions.logFormat)
         let logger = Logger(label: "streamspace.agent")
+        // A secret before anything can echo it (a driver's error, a server's body).
+        if let apiKeyFile, let key = try? readFile(apiKeyFile, what: "--api-key-file") {
+            ProcessLog.redactor.add(String(decoding: key, as: UTF8.self).trimmingCharacters(in: " \n\r\t"))
+        }
         do {
             let listen = try metricsListen.map { text throws(CLIError) in
                 guard let address = ObservabilityServer.parse(text) else {
