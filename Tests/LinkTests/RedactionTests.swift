@@ -55,6 +55,21 @@ import Testing
         #expect(!harness.logs.all.contains { $0.contains("closed by the Control Plane") && $0.contains(harness.apiKey) })
     }
 
+    /// A key the Control Plane issues is a secret from the moment it arrives.
+    @Test func aKeyTheServerIssuedIsRedactedToo() async throws {
+        let directory = NSTemporaryDirectory() + "redaction-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let harness = try await LinkHarness.connected(configure: { $0.issueAgentKeys = true },
+                                                      configureLink: { $0.stateDirectory = directory })
+        let issued = try String(contentsOfFile: "\(directory)/api-key", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(issued.count == 64 && issued != harness.apiKey)
+        try await harness.controlPlane.disconnect(agentId: harness.agentID, reason: "key \(issued) is being rotated")
+        try await waitForLine(harness) { $0.contains("closed by the Control Plane") }
+        await harness.shutdown()
+        #expect(harness.logs.all.contains { $0.contains("closed by the Control Plane (1000: key *** is being rotated)") })
+        #expect(!harness.logs.all.contains { $0.contains("closed by the Control Plane") && $0.contains(issued) })
+    }
+
     /// The real agent with a driver whose error quotes its password and the agent's key: the
     /// failed reply, the session's status and every line on stderr carry neither.
     @Test func aDriverMessageQuotingSecretsReachesNeitherTheLogNorTheControlPlane() async throws {
