@@ -79,7 +79,7 @@ import Testing
         #expect(await agent.exitStatus() == 1)
         await server.stop()
         #expect(!agent.stderr.contains(key))
-        let expected = "the Control Plane rejected agent host-1: agents with key *** are banned"
+        let expected = "the Control Plane rejected agent host-1: agents with key *** are banned — ask its administrator to approve this agent"
         if format == "json" {
             let lines = jsonLines(agent.stderr)
             #expect(lines.last?["message"] as? String == expected, "\(agent.stderr)")

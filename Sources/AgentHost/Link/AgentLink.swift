@@ -142,7 +142,7 @@ public final class AgentLink: Service, Sendable {
                 try await Task.sleep(for: configuration.pendingRetryInterval)
             case .rejected(let message):
                 // The server's words, redacted: the error outlives this link (the CLI prints it).
-                throw LinkError.refused(outbox.redactor.redact("the Control Plane rejected agent \(configuration.agentID): \(message)"))
+                throw LinkError.refused(outbox.redactor.redact("the Control Plane rejected agent \(configuration.agentID): \(message) — ask its administrator to approve this agent"))
             case .unauthorized(let message):
                 throw LinkError.refused(outbox.redactor.redact("the Control Plane refused the API key: \(message) — check --api-key (it is not shown here)"))
             case .rateLimited(let seconds):
