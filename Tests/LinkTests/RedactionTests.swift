@@ -19,7 +19,7 @@ import Testing
         try await waitForLine(harness) { $0.contains("registration answered HTTP 500") }
         await harness.shutdown()
         await server.stop()
-        #expect(harness.logs.all.contains { $0.contains("registration answered HTTP 500: no agent holds key ***; retrying in ") },
+        #expect(harness.logs.all.contains { $0.contains("registration answered HTTP 500: no agent holds key *** — the Control Plane failed; check its log; retrying in ") },
                 "\(harness.logs.all.suffix(5))")
         #expect(!harness.logs.all.contains { $0.contains(key) })
     }
