@@ -98,6 +98,17 @@ import Testing
         await setup.controlPlane.stop()
     }
 
+    /// `driver-check`'s report quotes the driver's messages: not its credentials.
+    @Test func aConformanceReportKeepsTheDriversPasswordOut() throws {
+        let password = "kit-pa55word-9"
+        let config = #"{"password": "\#(password)", "startError": "login as root/\#(password) refused"}"#
+        let result = try ProcessRunner.run(AgentProcess.binary, ["driver-check", "--driver", "twin", "--driver-config", config],
+                                           environment: ["PATH": "/usr/bin:/bin"])
+        #expect(result.status != 0, "a driver whose starts fail fails the kit")
+        #expect(result.stdout.contains("login as root/*** refused"), "\(result.stdout.prefix(2000))")
+        #expect(!result.stdout.contains(password) && !result.stderr.contains(password))
+    }
+
     @Test func aConfigurationNeverShowsItsKey() {
         let key = String(repeating: "ef", count: 32)
         let configuration = LinkConfiguration(controlPlaneURL: "wss://cp.example", agentID: "a-1", apiKey: key, platform: "docker",
