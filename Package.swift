@@ -144,6 +144,8 @@ let package = Package(
         // Benchmarks are executables that print figures; they are not tests.
         .executableTarget(name: "ABIBench", dependencies: ["AgentHost", "DriverModel"],
                           path: "Benchmarks/ABIBench"),
+        .executableTarget(name: "DecodeBench", dependencies: ["ControlPlaneProtocol", "DriverModel"],
+                          path: "Benchmarks/DecodeBench"),
         .executableTarget(
             name: "LinkBench",
             dependencies: [

@@ -43,6 +43,11 @@ struct DockerConfiguration: Sendable {
         guard DockerNames.isValidName(network) else {
             throw config.invalid("network", "must be a Docker name: letters, digits, '_', '.', '-', starting with a letter or digit")
         }
+        // Docker's own networks would share the host's network stack or cut the session off:
+        // sessions run on a bridge of the agent's.
+        guard !["host", "none", "bridge"].contains(network) else {
+            throw config.invalid("network", "must be a network of the agent's own, not Docker's \"\(network)\" (no host network for sessions)")
+        }
         homeMountPath = try config.string("homeMountPath", default: "/config")
         guard homeMountPath.hasPrefix("/"), !homeMountPath.split(separator: "/").contains("..") else {
             throw config.invalid("homeMountPath", "must be an absolute path without '..'")

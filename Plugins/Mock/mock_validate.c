@@ -69,13 +69,40 @@ static bool check_object(const mj_value *v, const char *path, mock_error *err) {
     return true;
 }
 
-static bool check_string(const mj_value *v, const char *path, bool non_empty, mock_error *err) {
+/* True when the UTF-8 text holds a control character: C0 (tab only where allowed), DEL, C1
+ * (U+0080-U+009F) or a Unicode line or paragraph separator (U+2028, U+2029). A newline or an
+ * ESC in a name or a value could start a new log line, header or shell command downstream. */
+static bool has_control_characters(const char *text, size_t len, bool allow_tab) {
+    const unsigned char *b = (const unsigned char *)text;
+    for (size_t i = 0; i < len; i++) {
+        if ((b[i] < 0x20 && !(allow_tab && b[i] == '\t')) || b[i] == 0x7F) {
+            return true;
+        }
+        if (b[i] == 0xC2 && i + 1 < len && b[i + 1] >= 0x80 && b[i + 1] <= 0x9F) {
+            return true;
+        }
+        if (b[i] == 0xE2 && i + 2 < len && b[i + 1] == 0x80 && (b[i + 2] == 0xA8 || b[i + 2] == 0xA9)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool check_text(const mj_value *v, const char *path, bool non_empty, bool allow_tab,
+                       mock_error *err) {
     if (v == NULL || v->type != MJ_STRING || !mj_string_is_plain(v) ||
         (non_empty && v->as.string.len == 0)) {
         return mock_fail(err, SSD_INVALID_ARGUMENT, "%s must be a%s string", path,
                          non_empty ? " non-empty" : "");
     }
+    if (has_control_characters(v->as.string.chars, v->as.string.len, allow_tab)) {
+        return mock_fail(err, SSD_INVALID_ARGUMENT, "%s contains control characters", path);
+    }
     return true;
+}
+
+static bool check_string(const mj_value *v, const char *path, bool non_empty, mock_error *err) {
+    return check_text(v, path, non_empty, false, err);
 }
 
 static bool check_int(const mj_value *v, const char *path, int64_t min, int64_t max,
@@ -101,8 +128,9 @@ static bool string_is(const mj_value *v, const char *word) {
            memcmp(v->as.string.chars, word, v->as.string.len) == 0;
 }
 
-/* An object whose members are all strings (env, labels). */
-static bool check_string_map(const mj_value *v, const char *path, mock_error *err) {
+/* An object whose members are all strings without control characters (env, labels); env
+ * values may hold tabs. */
+static bool check_string_map(const mj_value *v, const char *path, bool allow_tab, mock_error *err) {
     if (!check_object(v, path, err)) {
         return false;
     }
@@ -111,6 +139,11 @@ static bool check_string_map(const mj_value *v, const char *path, mock_error *er
         if (m->value.type != MJ_STRING) {
             return mock_fail(err, SSD_INVALID_ARGUMENT, "%s.%.100s must be a string, not %s",
                              path, m->key, mj_type_name(m->value.type));
+        }
+        if (has_control_characters(m->key, strlen(m->key), false) ||
+            memchr(m->value.as.string.chars, '\0', m->value.as.string.len) != NULL ||
+            has_control_characters(m->value.as.string.chars, m->value.as.string.len, allow_tab)) {
+            return mock_fail(err, SSD_INVALID_ARGUMENT, "%s: a name or value contains control characters", path);
         }
     }
     return true;
@@ -233,7 +266,7 @@ static bool check_template(const mj_value *tmpl, mock_session *session, mock_err
     if ((v = field(tmpl, "name")) != NULL && !check_string(v, "spec.template.name", false, err)) {
         return false;
     }
-    if ((v = field(tmpl, "env")) != NULL && !check_string_map(v, "spec.template.env", err)) {
+    if ((v = field(tmpl, "env")) != NULL && !check_string_map(v, "spec.template.env", true, err)) {
         return false;
     }
     if ((v = field(tmpl, "volumeMounts")) != NULL && !check_volume_mounts(v, err)) {
@@ -273,7 +306,7 @@ static bool check_resources(const mj_value *resources, mock_session *session, mo
 
 /* The test hook: "mock.crashAfterMs": "<n>" makes the session fail n ms after it runs. */
 static bool check_labels(const mj_value *labels, int64_t *crash_after_ms, mock_error *err) {
-    if (!check_string_map(labels, "spec.labels", err)) {
+    if (!check_string_map(labels, "spec.labels", false, err)) {
         return false;
     }
     const mj_value *crash = mj_get(labels, "mock.crashAfterMs");

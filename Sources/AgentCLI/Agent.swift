@@ -1,4 +1,6 @@
+import AgentHost
 import ArgumentParser
+import Glibc
 
 @main
 struct Agent: AsyncParsableCommand {
@@ -21,4 +23,41 @@ struct Agent: AsyncParsableCommand {
         subcommands: [RunCommand.self, DemoCommand.self, DriverInfoCommand.self, DriverCheckCommand.self, DevControlPlaneCommand.self],
         defaultSubcommand: RunCommand.self
     )
+
+    /// ArgumentParser's own `main`, except for how an error goes out: in the `--log-format`
+    /// asked for (one JSON object under json) and redacted, like every other line on stderr.
+    static func main() async {
+        ProcessLog.learnSecrets(arguments: CommandLine.arguments, environment: ProcessEnvironment.current)
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            fail(error)
+        }
+    }
+
+    private static func fail(_ error: any Error) -> Never {
+        if let error = error as? CLIError { error.exit() }
+        let code = exitCode(for: error)
+        // --help and --version are output, not errors: ArgumentParser prints them on stdout.
+        guard code != .success else { exit(withError: error) }
+        switch ProcessLog.format {
+        case .text: printError(ProcessLog.redactor.redact(fullMessage(for: error)))
+        case .json: ProcessLog.fatal([message(for: error) + usageHint(for: error)])
+        }
+        Glibc.exit(code.rawValue)
+    }
+
+    /// The usage text's last line ("See 'agent run --help' for more information."), which says
+    /// what to do; the rest of the usage text is for a terminal.
+    private static func usageHint(for error: any Error) -> String {
+        let full = fullMessage(for: error)
+        guard let hint = full.split(separator: "\n").last(where: { $0.contains("--help") }) else { return "" }
+        let see = String(hint).trimmingCharacters(in: " ")
+        return "; " + see.prefix(1).lowercased() + see.dropFirst()
+    }
 }

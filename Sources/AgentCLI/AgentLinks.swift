@@ -18,7 +18,8 @@ struct AgentLinks {
             // With several agents in one log, every line says which one it is about.
             var linkLogger = logger
             if several { linkLogger[metadataKey: "agent"] = "\(configuration.agentID)" }
-            return DriverLinkService(link: AgentLink(configuration: configuration, driver: loaded.driver, logger: linkLogger),
+            let link = AgentLink(configuration: configuration, driver: loaded.driver, logger: linkLogger, redactor: ProcessLog.redactor)
+            return DriverLinkService(link: link,
                               failurePrefix: several ? "driver \(loaded.shown), agent \(configuration.agentID): " : "")
         }
         var configured: [ServiceGroupConfiguration.ServiceConfiguration] = services.map {

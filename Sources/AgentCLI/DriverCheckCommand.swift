@@ -64,7 +64,8 @@ struct DriverCheckCommand: AsyncParsableCommand {
         } catch {
             error.exit()
         }
-        print(report.render())
+        // The driver's messages may quote its credentials; a report gets pasted into tickets.
+        print(ProcessLog.redactor.redact(report.render()))
         if !report.succeeded { throw ExitCode.failure }
     }
 }

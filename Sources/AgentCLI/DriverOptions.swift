@@ -58,10 +58,11 @@ enum DriverLoading {
         } else {
             bytes = try readFile(argument, what: what)
         }
-        guard case .object? = try? JSONValue(parsing: bytes) else {
+        guard let config = try? JSONValue(parsing: bytes), case .object = config else {
             // Inline config is never echoed: it may hold credentials.
             throw CLIError("\(what) \(argument.hasPrefix("{") ? "(inline)" : argument): not a JSON object")
         }
+        ProcessLog.redactor.addSecrets(ofDriverConfig: config)
         return bytes
     }
 
@@ -83,26 +84,29 @@ enum DriverLoading {
     }
 }
 
-/// One clear line on stderr and a non-zero exit: how every command reports what stops it.
+/// One clear line on stderr per problem and a non-zero exit: how every command reports what
+/// stops it.
 struct CLIError: Error, CustomStringConvertible {
-    let message: String
+    let problems: [String]
     let exitCode: Int32
     init(_ message: String, exitCode: Int32 = 2) {
-        self.message = message
+        self.init([message], exitCode: exitCode)
+    }
+
+    init(_ problems: [String], exitCode: Int32 = 2) {
+        self.problems = problems
         self.exitCode = exitCode
     }
-    var description: String { message }
 
-    /// Several problems, one line each (each gets its own "agent: error: ").
-    init(_ problems: [String], exitCode: Int32 = 2) {
-        self.init(problems.joined(separator: "\nagent: error: "), exitCode: exitCode)
-    }
+    var message: String { problems.joined(separator: "; ") }
+    var description: String { message }
 }
 
 extension CLIError {
-    /// Prints the error and exits, bypassing ArgumentParser's usage text (this is not a usage error).
+    /// Prints the error and exits, bypassing ArgumentParser's usage text (this is not a usage
+    /// error): in the log format asked for, redacted.
     func exit() -> Never {
-        printError("agent: error: \(message)")
+        ProcessLog.fatal(problems)
         Glibc.exit(exitCode)
     }
 }

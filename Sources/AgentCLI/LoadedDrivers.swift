@@ -32,7 +32,7 @@ enum DriverLoader {
                 drivers.append(LoadedDriver(argument: request.argument, driver: driver, agentID: request.agentID,
                                             configured: request.configuration != nil))
             } catch {
-                problems.append(error.message)
+                problems += error.problems
             }
         }
         if problems.isEmpty, several {
@@ -83,7 +83,7 @@ enum DriverLoader {
             }
             let configuration: [UInt8]
             do throws(CLIError) { configuration = try DriverLoading.configuration(value.value, for: value.name) } catch {
-                problems.append(error.message)
+                problems += error.problems
                 continue
             }
             let library = drivers[index].driver.library
@@ -92,7 +92,7 @@ enum DriverLoader {
                 drivers[index].driver = try await DriverLoading.create(library, configuration: configuration)
                 drivers[index].configured = true
             } catch {
-                problems.append(error.message)
+                problems += error.problems
                 drivers.remove(at: index)   // its first instance is destroyed already
             }
         }

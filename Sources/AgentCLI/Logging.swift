@@ -1,3 +1,4 @@
+import AgentHost
 import ArgumentParser
 import DriverModel
 import Glibc
@@ -24,24 +25,20 @@ enum LogFormatOption: String, ExpressibleByArgument, CaseIterable {
     case json
 }
 
-/// Logs go to stderr: stdout belongs to command output (reports, describe JSON).
+/// Logs go to stderr: stdout belongs to command output (reports, describe JSON). Every line,
+/// the driver's too, passes through the process's redactor first.
 func bootstrapLogging(_ level: LogLevelOption, format: LogFormatOption = .text) {
     LoggingSystem.bootstrap { label in
-        switch format {
-        case .text:
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level.level
-            return handler
-        case .json:
-            var handler = JSONLogHandler(label: label)
-            handler.logLevel = level.level
-            return handler
+        var handler: any LogHandler = switch format {
+        case .text: StreamLogHandler.standardError(label: label)
+        case .json: JSONLogHandler(label: label)
         }
+        handler.logLevel = level.level
+        return RedactingLogHandler(handler, redactor: ProcessLog.redactor)
     }
 }
 
-/// One JSON object per line on stderr: `{"time","level","label","message",…metadata}`. The
-/// agent never puts a secret in a message or metadata, whatever the format.
+/// One JSON object per line on stderr: `{"time","level","label","message",…metadata}`.
 struct JSONLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level = .info
@@ -52,17 +49,28 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-             source: String, file: String, function: String, line: UInt) {
-        var object: [String: JSONValue] = [
-            "time": .string(RFC3339.now()), "level": .string(level.rawValue), "label": .string(label),
-            "message": .string(message.description), "source": .string(source),
-        ]
-        for (key, value) in metadata.merging(explicit ?? [:], uniquingKeysWith: { _, new in new }) where object[key] == nil {
-            object[key] = .string(value.description)
+    func log(event: LogEvent) {
+        var fields: [String: String] = [:]
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { _, new in new }) {
+            fields[key] = value.description
         }
+        if let error = event.error { fields["error"] = String(describing: error) }
+        JSONLogLine.write(level: event.level.rawValue, label: label, message: event.message.description,
+                          source: event.source, fields: fields)
+    }
+}
+
+/// Writes one log line as one JSON object; the log handler and the start-up's fatal lines
+/// (written before or without logging) share it, so every line on stderr has one shape.
+enum JSONLogLine {
+    static func write(level: String, label: String, message: String, source: String, fields: [String: String] = [:]) {
+        var object: [String: JSONValue] = [
+            "time": .string(RFC3339.now()), "level": .string(level), "label": .string(label),
+            "message": .string(message), "source": .string(source),
+        ]
+        for (key, value) in fields where object[key] == nil { object[key] = .string(value) }
         // One write(2) per line: lines from many threads never interleave.
         var text = JSONValue.object(object).jsonString() + "\n"
-        text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+        text.withUTF8 { bytes in _ = Glibc.write(2, bytes.baseAddress, bytes.count) }
     }
 }

@@ -66,6 +66,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The region to register in, 2–50 characters [REGION].", valueName: "region"))
     var region: String?
 
+    @Option(help: ArgumentHelp("""
+        A local policy the Control Plane cannot override [AGENT_POLICY]: a JSON file with any of \
+        "allowedImages" (patterns, * matches any characters), "maxCpuPerSession" ("4"), \
+        "maxMemoryPerSession" ("8Gi"), "maxSessions" (an integer) and "allowedPorts" \
+        (3000 or "8000-8100"). A start that breaks it is answered failed and never reaches \
+        the driver. Docs/local-policy.md has an example.
+        """, valueName: "file"))
+    var policy: String?
+
     @Option(help: ArgumentHelp("Most sessions this agent takes [MAX_SESSIONS]. Default: 10.", valueName: "n"))
     var maxSessions: Int?
 
@@ -107,6 +116,10 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         bootstrapLogging(driverOptions.logLevel, format: driverOptions.logFormat)
         let logger = Logger(label: "streamspace.agent")
+        // A secret before anything can echo it (a driver's error, a server's body).
+        if let apiKeyFile, let key = try? readFile(apiKeyFile, what: "--api-key-file") {
+            ProcessLog.redactor.add(String(decoding: key, as: UTF8.self).trimmingCharacters(in: " \n\r\t"))
+        }
         do {
             let listen = try metricsListen.map { text throws(CLIError) in
                 guard let address = ObservabilityServer.parse(text) else {
@@ -199,6 +212,13 @@ struct RunCommand: AsyncParsableCommand {
         shared.tls.clientCertificateFile = clientCert
         shared.tls.clientKeyFile = clientKey
         shared.tls.insecureSkipVerify = insecureSkipTlsVerify
+        if let policyPath = value(policy, "AGENT_POLICY") {
+            do throws(LinkError) {
+                shared.policy = try LocalPolicy.load(path: policyPath)
+            } catch {
+                problems.append(error.description)
+            }
+        }
         let stateDirectory = stateDir ?? (getuid() == 0 ? "/var/lib/streamspace-agent" : nil)
 
         var configurations = drivers.map {

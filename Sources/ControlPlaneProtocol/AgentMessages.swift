@@ -54,8 +54,11 @@ public enum AgentMessage {
         Message(type: "complete", payload: .object(["commandId": .string(commandId), "result": .object(result)]))
     }
 
+    /// `error` is cut at `TextCut.maxReplyTextBytes`: a person reads it, and a reply must fit a frame.
     public static func failed(commandId: String, error: String) -> Message {
-        Message(type: "failed", payload: .object(["commandId": .string(commandId), "error": .string(error)]))
+        Message(type: "failed", payload: .object([
+            "commandId": .string(commandId), "error": .string(TextCut.cut(error, maxBytes: TextCut.maxReplyTextBytes)),
+        ]))
     }
 }
 
@@ -73,14 +76,30 @@ public struct Command: Sendable, Equatable {
 
     public static let actions = ["start_session", "stop_session", "hibernate_session", "wake_session"]
 
-    /// Reads a `command` message's payload. A payload without a string commandId cannot even be
-    /// answered; anything else wrong is answered with `failed` by the executor.
-    public static func parse(_ payload: JSONValue) -> Result<Command, Message.DecodeError> {
-        guard case .string(let commandId)? = payload["commandId"], !commandId.isEmpty else {
-            return .failure(.shape("a command needs a string \"commandId\""))
+    /// Why a `command` could not be run as sent, and its id when that much could be read (then
+    /// it is answered `failed` with the reason; without an id it cannot be answered at all).
+    public struct Unreadable: Error, Sendable, Equatable {
+        public var commandId: String?
+        public var reason: String
+
+        public init(commandId: String?, reason: String) {
+            self.commandId = commandId
+            self.reason = reason
         }
-        let action = payload["action"]?.stringValue ?? ""
-        return .success(Command(commandId: commandId, action: action, payload: payload["payload"] ?? .object([:])))
+    }
+
+    /// Reads a `command` message's payload by the rows of `PayloadField.Context.command`.
+    public static func parse(_ payload: JSONValue) -> Result<Command, Unreadable> {
+        let commandId = payload["commandId"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        do throws(DriverError) {
+            let fields = try FieldReader(payload, .command)
+            let id = try fields.nonEmptyString(.commandId)
+            let action = try fields.string(.action)!
+            let inner = try fields.value(.commandPayload) ?? .object([:])
+            return .success(Command(commandId: id, action: action, payload: inner))
+        } catch {
+            return .failure(Unreadable(commandId: commandId, reason: error.message))
+        }
     }
 
     public var json: JSONValue {

@@ -3,67 +3,82 @@ import DriverModel
 /// Turns the real server's command payloads into driver requests, and driver answers into the
 /// messages the server understands.
 public enum CommandTranslation {
-    /// The session id every command carries.
-    public static func sessionID(_ payload: JSONValue) throws(DriverError) -> String {
-        guard case .string(let id)? = payload["sessionId"], !id.isEmpty else {
-            throw DriverError(.invalidArgument, "the command has no string \"sessionId\"")
+    /// The session id a session command carries, after the payload's fields were checked
+    /// against the table (`PayloadField`) for the action's context.
+    public static func sessionID(_ payload: JSONValue, action: String) throws(DriverError) -> String {
+        guard let context = PayloadField.Context(action: action) else {
+            throw DriverError(.unsupported, "unknown action \(action.debugDescription)")
         }
-        if let problem = SessionID.problem(id) { throw DriverError(.invalidArgument, problem) }
+        let fields = try FieldReader(payload, context)
+        if context != .startSession { _ = try fields.string(.namespace) }
+        return try sessionID(fields)
+    }
+
+    static func sessionID(_ fields: FieldReader) throws(DriverError) -> String {
+        let id = try fields.nonEmptyString(.sessionId)
+        if let problem = SessionID.problem(id) { throw fields.invalid(.sessionId, problem) }
         return id
     }
 
     /// `start_session` → SessionSpec. Resources: the command's top-level `cpu`/`memory`, else the
-    /// template's `spec.defaultResources`, else 1000m / 2Gi (the server's own fallbacks).
+    /// template's `spec.defaultResources`, else 1000m / 2Gi (the server's own fallbacks). Every
+    /// field is read by its row in `PayloadField`: a wrong type is an error, never a default.
     public static func sessionSpec(fromStart payload: JSONValue) throws(DriverError) -> SessionSpec {
-        let id = try sessionID(payload)
-        let manifest = payload["templateManifest"] ?? .null
-        if manifest != .null, manifest.objectValue == nil {
-            throw DriverError(.invalidArgument, "\"templateManifest\" must be an object")
+        let fields = try FieldReader(payload, .startSession)
+        let id = try sessionID(fields)
+        let user = try fields.nonEmptyString(.user)
+        _ = try fields.string(.namespace)
+        let manifest = try fields.object(.templateManifest)!  // required: `object` threw if absent
+        // The manifest is a Template CRD: its fields live under "spec" (a bare spec is accepted).
+        let metadata = try manifest.object(.manifestMetadata)
+        let template = try manifest.object(.manifestSpec) ?? manifest
+        // Both members of each alternative are read, so either one of the wrong type is refused.
+        let baseImage = try template.string(.baseImage), plainImage = try template.string(.image)
+        guard let image = nonEmpty(baseImage) ?? nonEmpty(plainImage) else {
+            throw template.invalid(.baseImage, "expected \(PayloadField.baseImage.expected), but it is missing or empty: the session has no image to run")
         }
-        // The manifest is a Template CRD: its fields live under "spec".
-        let template = manifest["spec"] ?? manifest
-        guard let image = string(template["baseImage"]) ?? string(template["image"]), !image.isEmpty else {
-            throw DriverError(.invalidArgument, "the template manifest has no spec.baseImage: the session has no image to run")
-        }
-        let templateName = string(payload["template"]) ?? string(manifest["metadata"]?["name"])
-        let user = string(payload["user"]) ?? ""
-        guard !user.isEmpty else { throw DriverError(.invalidArgument, "the command has no \"user\"") }
+        let manifestName = try metadata?.string(.manifestName)
+        let templateName = try fields.string(.template) ?? manifestName
 
         var ports: [SessionSpec.Port] = []
-        for (index, port) in (template["ports"]?.arrayValue ?? []).enumerated() {
-            guard let number = port["containerPort"]?.intValue ?? port["port"]?.intValue else {
-                throw DriverError(.invalidArgument, "spec.ports[\(index)] has no integer containerPort")
+        for port in try template.objects(.ports, each: .port) {
+            let containerPort = try port.integer(.containerPort), alias = try port.integer(.portAlias)
+            guard let number = containerPort ?? alias else {
+                throw port.invalid(.containerPort, "expected \(PayloadField.containerPort.expected), but it is missing")
             }
-            let name = portName(string(port["name"]), number: Int(number), taken: ports.map(\.name))
-            ports.append(.init(name: name, port: Int(number), protocol: string(port["protocol"])?.lowercased()))
+            guard (1...65535).contains(number) else { throw port.invalid(.containerPort, "\(number) is not 1–65535") }
+            let name = portName(try port.string(.portName), number: Int(number), taken: ports.map(\.name))
+            ports.append(.init(name: name, port: Int(number), protocol: try port.string(.portProtocol)?.lowercased()))
         }
-        if ports.isEmpty, let vncPort = template["vnc"]?["port"]?.intValue {
+        let vncPort = try template.object(.vnc)?.integer(.vncPort)
+        if ports.isEmpty, let vncPort {
+            guard (1...65535).contains(vncPort) else { throw template.invalid(.vnc, "port \(vncPort) is not 1–65535") }
             ports.append(.init(name: "vnc", port: Int(vncPort), protocol: "tcp"))
         }
 
         var env: [String: String] = [:]
-        for variable in template["env"]?.arrayValue ?? [] {
-            guard let name = string(variable["name"]) else { continue }
-            env[name] = string(variable["value"]) ?? ""
+        for variable in try template.objects(.env, each: .envVar) {
+            env[try variable.string(.envName)!] = try variable.string(.envValue) ?? ""
         }
-        let mounts = (template["volumeMounts"]?.arrayValue ?? []).compactMap { mount -> SessionSpec.VolumeMount? in
-            guard let name = string(mount["name"]), let path = string(mount["mountPath"]) else { return nil }
-            return SessionSpec.VolumeMount(name: name, mountPath: path)
+        var mounts: [SessionSpec.VolumeMount] = []
+        for mount in try template.objects(.volumeMounts, each: .volumeMount) {
+            mounts.append(.init(name: try mount.string(.mountName)!, mountPath: try mount.string(.mountPath)!))
         }
 
-        let defaults = template["defaultResources"]
-        let cpu = nonEmpty(payload["cpu"]) ?? nonEmpty(defaults?["cpu"]) ?? "1000m"
-        let memory = nonEmpty(payload["memory"]) ?? nonEmpty(defaults?["memory"]) ?? "2Gi"
+        let defaults = try template.object(.defaultResources)
+        let defaultCPU = try defaults?.string(.defaultCPU), defaultMemory = try defaults?.string(.defaultMemory)
+        let cpu = nonEmpty(try fields.string(.cpu)) ?? nonEmpty(defaultCPU) ?? "1000m"
+        let memory = nonEmpty(try fields.string(.memory)) ?? nonEmpty(defaultMemory) ?? "2Gi"
         let resources = try SessionSpec.Resources(cpu: cpu, memory: memory)
 
         var labels: [String: String] = [:]
-        if let namespace = string(payload["namespace"]), !namespace.isEmpty { labels["streamspace.io/namespace"] = namespace }
+        if let namespace = nonEmpty(try fields.string(.namespace)) { labels["streamspace.io/namespace"] = namespace }
 
         let spec = SessionSpec(
             id: id, user: user,
             template: .init(name: templateName, image: image, env: env, ports: ports, volumeMounts: mounts),
             resources: resources,
-            persistentHome: payload["persistentHome"]?.boolValue ?? false,
+            persistentHome: try fields.bool(.persistentHome) ?? false,
             labels: labels)
         try spec.validate()
         return spec
@@ -85,16 +100,37 @@ public enum CommandTranslation {
         return candidate
     }
 
-    private static func string(_ value: JSONValue?) -> String? { value?.stringValue }
-
-    private static func nonEmpty(_ value: JSONValue?) -> String? {
-        guard let text = value?.stringValue, !text.isEmpty else { return nil }
+    private static func nonEmpty(_ text: String?) -> String? {
+        guard let text, !text.isEmpty else { return nil }
         return text
     }
 
     /// `stop_session` → StopRequest (`deletePVC` asks to delete the home volume too).
     public static func stopRequest(_ payload: JSONValue) throws(DriverError) -> StopRequest {
-        StopRequest(sessionId: try sessionID(payload), deleteVolumes: payload["deletePVC"]?.boolValue ?? false)
+        let fields = try FieldReader(payload, .stopSession)
+        _ = try fields.string(.namespace)
+        return StopRequest(sessionId: try sessionID(fields), deleteVolumes: try fields.bool(.deletePVC) ?? false)
+    }
+
+    /// `logs_request` → its request id and the LogRequest (our extension, by the table's rows).
+    public static func logRequest(_ payload: JSONValue) throws(DriverError) -> (requestId: String, request: LogRequest) {
+        let fields = try FieldReader(payload, .logsRequest)
+        let requestID = try fields.nonEmptyString(.requestId)
+        var request = LogRequest(sessionId: try sessionID(fields), follow: try fields.bool(.follow) ?? false)
+        if let lines = try fields.integer(.tailLines) {
+            guard lines >= 0, let count = Int(exactly: lines) else { throw fields.invalid(.tailLines, "expected \(PayloadField.tailLines.expected), got \(lines)") }
+            request.tailLines = count
+        }
+        if let since = try fields.string(.sinceTime) {
+            guard RFC3339.parse(since) != nil else { throw fields.invalid(.sinceTime, "expected \(PayloadField.sinceTime.expected), got \(since.debugDescription)") }
+            request.sinceTime = since
+        }
+        return (requestID, request)
+    }
+
+    /// `logs_cancel` → the request id to cancel.
+    public static func logCancel(_ payload: JSONValue) throws(DriverError) -> String {
+        try FieldReader(payload, .logsCancel).nonEmptyString(.requestId)
     }
 
     // MARK: Driver answers → server messages

@@ -60,7 +60,12 @@ public enum Registration {
             return .rateLimited(retryAfterSeconds: min(3600, max(1, seconds)))
         default:
             let detail = message.map { ": \($0)" } ?? ""
-            return .retry(reason: "registration answered HTTP \(status)\(detail)")
+            let advice = switch status {
+            case 404, 405: "check that --control-plane-url points at the Control Plane"
+            case 500...: "the Control Plane failed; check its log"
+            default: "check the Control Plane's log"
+            }
+            return .retry(reason: "registration answered HTTP \(status)\(detail) — \(advice)")
         }
     }
 }

@@ -107,13 +107,18 @@ struct AdminRoutes: Sendable {
     }
 
     /// Body: `{"action": A, "payload": {...}}`, `{"commands": [{"action","payload"}, ...]}`
-    /// (queued together: one frame when batching), or `{"raw": "text"}` sent verbatim.
+    /// (queued together: one frame when batching), or `{"raw": "text", "commandIds"?: [ids it carries]}`
+    /// sent verbatim.
     private func sendCommands(to agentId: String, body: [UInt8]) async throws(DevControlPlaneError) -> Response {
         let json: JSONValue
         do { json = try StrictJSON.parse(body) } catch { throw .invalidRequest("the body is not JSON: \(error)") }
         if let raw = json["raw"] {
             guard let text = raw.stringValue else { throw .invalidRequest("\"raw\" must be a string") }
-            try await store.sendRaw(text, to: agentId)
+            let ids = try (json["commandIds"]?.arrayValue ?? []).map { id throws(DevControlPlaneError) in
+                guard case .string(let text) = id, !text.isEmpty else { throw .invalidRequest("\"commandIds\" must be an array of strings") }
+                return text
+            }
+            try await store.sendRaw(text, to: agentId, commandIds: ids)
             return AdminJSON.response(CommandsSent(commandIds: []), status: 202)
         }
         let items = json["commands"]?.arrayValue ?? [json]

@@ -48,10 +48,17 @@ extension ControlPlaneStore {
     }
 
     /// Sends text verbatim as one frame.
-    func sendRaw(_ frame: String, to agentId: String) throws(DevControlPlaneError) {
+    /// `commandIds` are the ids of commands the frame carries (however malformed it is): they
+    /// are recorded as sent, so the agent's answers to them are tracked like any command's.
+    func sendRaw(_ frame: String, to agentId: String, commandIds: [String] = []) throws(DevControlPlaneError) {
         guard agents[agentId] != nil else { throw .unknownAgent(agentId) }
+        let now = RFC3339.now()
+        for id in commandIds {
+            commands[id] = CommandRecord(commandId: id, agentId: agentId, action: "raw", payload: .object([:]),
+                                         sessionId: nil, state: .sent, createdAt: now, updatedAt: now)
+        }
         guard liveConnection(agentId)?.enqueue([.raw(frame)]) == true else {
-            throw .agentNotConnected(agentId: agentId, commandId: nil)
+            throw .agentNotConnected(agentId: agentId, commandId: commandIds.first)
         }
         event("raw-frame", agent: agentId, "sent a raw frame of \(frame.utf8.count) bytes")
     }

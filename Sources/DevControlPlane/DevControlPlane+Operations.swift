@@ -60,9 +60,10 @@ extension DevControlPlane {
         await store.commandResult(commandId, timeout: timeout)
     }
 
-    /// Sends text verbatim as one frame (garbage, two messages, a numeric timestamp...).
-    public func sendRaw(frame: String, to agentId: String) async throws(DevControlPlaneError) {
-        try await store.sendRaw(frame, to: agentId)
+    /// Sends text verbatim as one frame (garbage, two messages, a numeric timestamp...). The
+    /// `commandIds` it carries are recorded, so the agent's answers to them can be awaited.
+    public func sendRaw(frame: String, to agentId: String, commandIds: [String] = []) async throws(DevControlPlaneError) {
+        try await store.sendRaw(frame, to: agentId, commandIds: commandIds)
     }
 
     /// Sends `logs_request`; answers the request id. Follow the chunks in `state.logs`.

@@ -42,7 +42,9 @@ extension SessionSpec {
                   key.unicodeScalars.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }) else {
                 return "template.env name \(SessionID.quoted(key)) must be letters, digits and '_', not starting with a digit"
             }
-            if value.contains("\0") { return "template.env \(key) contains a NUL character" }
+            if Self.hasControlCharacters(value, allowingTab: true) {
+                return "template.env \(key) contains control characters (a newline, NUL, ESC…): refused before any driver sees it"
+            }
         }
         if resources.cpuMillicores <= 0 { return "resources.cpuMillicores must be > 0" }
         if resources.memoryBytes <= 0 { return "resources.memoryBytes must be > 0" }
@@ -54,8 +56,17 @@ extension SessionSpec {
         return nil
     }
 
-    private static func hasControlCharacters(_ text: String) -> Bool {
-        text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+    /// C0 controls (tab only where allowed), DEL, C1 controls and the Unicode line and paragraph
+    /// separators: a newline or an ESC in a name or a value could start a new log line, header
+    /// or command wherever a platform puts it.
+    public static func hasControlCharacters(_ text: String, allowingTab: Bool = false) -> Bool {
+        text.unicodeScalars.contains { scalar in
+            switch scalar.value {
+            case 0x09: !allowingTab
+            case 0x00..<0x20, 0x7F...0x9F, 0x2028, 0x2029: true
+            default: false
+            }
+        }
     }
 
     private static func unsafeText(_ text: String, _ what: String, maxLength: Int, allowEmpty: Bool = false) -> String? {

@@ -206,17 +206,12 @@ public final class PlatformHTTPClient: Sendable {
         if error is NIOTooManyBytesError {
             return DriverError(.internal, "\(platformName) answered \(what) with more data than expected")
         }
-        if let error = error as? NIOSSLError {
-            return DriverError(.unavailable, "TLS with \(platformName) at \(address) failed: \(error)")
+        // Refused, reset, a name that does not resolve, TLS…: worded as the link words them.
+        let failure = TransportFailure(error)
+        guard failure.kind == .other else {
+            return DriverError(.unavailable, "cannot reach \(platformName) at \(address): \(failure.phrase)")
         }
-        if let error = error as? IOError {
-            return DriverError(.unavailable, "cannot reach \(platformName) at \(address): \(error.description)")
-        }
-        let text = String(describing: error)
-        if text.contains("connect") || text.contains("Connect") {
-            return DriverError(.unavailable, "cannot reach \(platformName) at \(address): \(text)")
-        }
-        return DriverError(.unavailable, "\(platformName) at \(address): \(what) failed: \(text)")
+        return DriverError(.unavailable, "\(platformName) at \(address): \(what) failed: \(failure.phrase)")
     }
 
     private func makeRequest(_ method: HTTPMethod, _ path: String, query: [(String, String)],

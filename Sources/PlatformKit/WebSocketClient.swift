@@ -31,10 +31,14 @@ public enum WebSocketClient {
         public var maxFrameBytes: Int
         public var maxMessageBytes: Int
         public var connectTimeout: TimeAmount
+        /// A server that takes the connection but does not answer the upgrade within this is
+        /// given up on (it would otherwise hold the caller forever: pings start once it is open).
+        public var answerTimeout: TimeAmount
 
         public init(endpoint: Endpoint, requestTarget: String, hostHeader: String, headers: [(String, String)] = [],
                     tls: NIOSSLContext? = nil, serverName: String? = nil, maxFrameBytes: Int = 1 << 20,
-                    maxMessageBytes: Int = 4 << 20, connectTimeout: TimeAmount = .seconds(10)) {
+                    maxMessageBytes: Int = 4 << 20, connectTimeout: TimeAmount = .seconds(10),
+                    answerTimeout: TimeAmount = .seconds(30)) {
             self.endpoint = endpoint
             self.requestTarget = requestTarget
             self.hostHeader = hostHeader
@@ -44,6 +48,7 @@ public enum WebSocketClient {
             self.maxFrameBytes = maxFrameBytes
             self.maxMessageBytes = maxMessageBytes
             self.connectTimeout = connectTimeout
+            self.answerTimeout = answerTimeout
         }
     }
 
@@ -72,12 +77,12 @@ public enum WebSocketClient {
         switch request.endpoint {
         case .unixSocket(let path):
             upgrade = try await bootstrap.connect(unixDomainSocketPath: path) { channel in
-                channel.eventLoop.makeCompletedFuture { try configure(channel, request) }
+                channel.eventLoop.makeCompletedFuture { within(request.answerTimeout, try configure(channel, request), on: channel) }
             }
         case .tcp(let host, let port):
             upgrade = try await bootstrap.channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .connect(host: host, port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture { try configure(channel, request) }
+                    channel.eventLoop.makeCompletedFuture { within(request.answerTimeout, try configure(channel, request), on: channel) }
                 }
         }
         switch try await upgrade.get() {
@@ -86,6 +91,26 @@ public enum WebSocketClient {
         case .refused(let status):
             throw NotUpgraded(status: try? await status.get())
         }
+    }
+
+    /// The upgrade's outcome, or a timeout (and the channel closed) when none came in time.
+    private static func within(_ timeout: TimeAmount, _ upgrade: EventLoopFuture<Upgrade>, on channel: any Channel) -> EventLoopFuture<Upgrade> {
+        let outcome = channel.eventLoop.makePromise(of: Upgrade.self)
+        // Both callbacks run on the channel's event loop: whichever comes first decides.
+        let decided = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
+        let deadline = channel.eventLoop.scheduleTask(in: timeout) {
+            guard !decided.value else { return }
+            decided.value = true
+            outcome.fail(TransportFailure(.timedOut, detail: "waiting for the answer to the WebSocket upgrade"))
+            channel.close(promise: nil)
+        }
+        upgrade.whenComplete { result in
+            deadline.cancel()
+            guard !decided.value else { return }
+            decided.value = true
+            outcome.completeWith(result)
+        }
+        return outcome.futureResult
     }
 
     private static func configure(_ channel: any Channel, _ request: Request) throws -> EventLoopFuture<Upgrade> {

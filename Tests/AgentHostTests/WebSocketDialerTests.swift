@@ -1,4 +1,6 @@
 @testable import AgentHost
+import AgentTestSupport
+import NIOCore
 import Testing
 
 @Suite struct WebSocketDialerTests {
@@ -35,5 +37,38 @@ extension WebSocketDialer.Target {
         self.host = host
         self.port = port
         self.requestTarget = requestTarget
+    }
+}
+
+/// The dial's own failures, worded as the link logs them, against real sockets.
+@Suite struct WebSocketDialFailureTests {
+    func dialFailure(_ url: String, answerTimeout: TimeAmount = .seconds(30)) async -> String? {
+        do {
+            _ = try await WebSocketDialer.connect(url: url, headers: [], tls: nil, maxFrameBytes: 1 << 16, maxMessageBytes: 1 << 16,
+                                                  answerTimeout: answerTimeout)
+            return nil
+        } catch {
+            return LinkFailureWording.explain(error)
+        }
+    }
+
+    @Test func aClosedPortIsRefused() async throws {
+        let port = try await MisbehavingServer.closedPort()
+        #expect(await dialFailure("ws://127.0.0.1:\(port)/") == "connection refused — check the URL's host and port and that the Control Plane is running")
+    }
+
+    @Test func anUpgradeWithoutAnAnswerTimesOut() async throws {
+        let server = try await MisbehavingServer.start(.silent)
+        // Only the timeout ends this dial: the server never answers.
+        #expect(await dialFailure(server.webSocketURL + "/", answerTimeout: .milliseconds(300))
+                == "timed out waiting for the answer to the WebSocket upgrade — check the URL and that no firewall drops the traffic on the way")
+        await server.stop()
+    }
+
+    @Test func aResetUpgradeIsReset() async throws {
+        let server = try await MisbehavingServer.start(.reset)
+        #expect(await dialFailure(server.webSocketURL + "/")
+                == "connection reset — the Control Plane or a proxy on the way dropped the connection; check their logs")
+        await server.stop()
     }
 }

@@ -85,7 +85,6 @@ import Testing
         (JSONValue.string("2000m"), JSONValue.string("4Gi"), "500m", "1Gi", "2000m", "4Gi"),
         (.null, .null, "500m", "1Gi", "500m", "1Gi"),
         (.string(""), .string(""), "500m", "1Gi", "500m", "1Gi"),
-        (.int(2), .int(4), "500m", "1Gi", "500m", "1Gi"),          // not strings: ignored
         (.string("250m"), .null, "500m", "1Gi", "250m", "1Gi"),    // each falls back on its own
         (.null, .null, "", "", "1000m", "2Gi"),
         (.null, .null, nil, nil, "1000m", "2Gi"),
@@ -103,6 +102,14 @@ import Testing
         #expect(result.resources.cpu == expectedCPU)
         #expect(result.resources.memory == expectedMemory)
         #expect(result.resources == (try SessionSpec.Resources(cpu: expectedCPU, memory: expectedMemory)))
+    }
+
+    /// `"cpu": 2` is not "2": refused, never run with the template's or the built-in default.
+    @Test(arguments: [("cpu", JSONValue.int(2)), ("cpu", .object([:])), ("memory", .int(4)), ("memory", .array([]))])
+    func aResourceOfTheWrongTypeIsRefused(_ key: String, _ value: JSONValue) {
+        let error = #expect(throws: DriverError.self) { try CommandTranslation.sessionSpec(fromStart: Self.startPayload([key: value])) }
+        #expect(error?.code == .invalidArgument)
+        #expect(error?.message.hasPrefix("payload.\(key): expected a string like ") == true, "\(String(describing: error))")
     }
 
     @Test(arguments: ["2GB", "lots", "-1Gi", "0", "1.5.5Gi", " 2Gi"])
@@ -128,11 +135,12 @@ import Testing
         #expect(spec.template.image == "nginx:1.27")
     }
 
-    @Test(arguments: [JSONValue.object([:]), .object(["baseImage": .string("")]), .object(["baseImage": .int(1)]), .string("firefox")])
-    func withoutABaseImageTheErrorNamesSpecBaseImage(_ spec: JSONValue) {
+    @Test(arguments: [(JSONValue.object([:]), "spec.baseImage"), (.object(["baseImage": .string("")]), "spec.baseImage"),
+                      (.object(["baseImage": .int(1)]), "spec.baseImage"), (.string("firefox"), "templateManifest.spec: expected an object")])
+    func withoutABaseImageTheErrorNamesSpecBaseImage(_ spec: JSONValue, _ named: String) {
         let error = #expect(throws: DriverError.self) { try CommandTranslation.sessionSpec(fromStart: Self.startPayload(spec: spec)) }
         #expect(error?.code == .invalidArgument)
-        #expect(error?.message.contains("spec.baseImage") == true)
+        #expect(error?.message.contains(named) == true, "\(String(describing: error))")
     }
 
     @Test func unknownKeysAreIgnored() throws {
@@ -145,13 +153,20 @@ import Testing
         #expect(try CommandTranslation.sessionSpec(fromStart: noisy).template == plain.template)
     }
 
-    @Test func envWithoutValueIsEmptyAndEnvWithoutNameIsSkipped() throws {
+    @Test func envWithoutValueIsEmpty() throws {
         var spec = Self.firefoxSpec.members
         spec["env"] = .array([.object(["name": .string("PUID"), "value": .string("1000")]),
-                              .object(["name": .string("SECRET"), "valueFrom": .object(["secretKeyRef": .object([:])])]),
-                              .object(["value": .string("orphan")])])
+                              .object(["name": .string("SECRET"), "valueFrom": .object(["secretKeyRef": .object([:])])])])
         let result = try CommandTranslation.sessionSpec(fromStart: Self.startPayload(spec: .object(spec)))
         #expect(result.template.env == ["PUID": "1000", "SECRET": ""])
+    }
+
+    /// A variable without a name cannot be set: refused, not skipped (the template is wrong).
+    @Test func envWithoutANameIsRefused() {
+        var spec = Self.firefoxSpec.members
+        spec["env"] = .array([.object(["name": .string("PUID"), "value": .string("1000")]), .object(["value": .string("orphan")])])
+        let error = #expect(throws: DriverError.self) { try CommandTranslation.sessionSpec(fromStart: Self.startPayload(spec: .object(spec))) }
+        #expect(error?.message == "payload.templateManifest.spec.env[1].name: expected a string of letters, digits and '_', but it is missing")
     }
 
     @Test func aTemplateNameFallsBackToTheManifestName() throws {
@@ -213,11 +228,20 @@ import Testing
 
     // MARK: - stop, hibernate, wake
 
-    @Test(arguments: [(JSONValue.bool(true), true), (.bool(false), false), (.null, false), (.string("true"), false), (.int(1), false)])
-    func stopRequestCarriesDeletePVC(_ deletePVC: JSONValue, _ expected: Bool) throws {
+    @Test(arguments: [(JSONValue?.some(.bool(true)), true), (.bool(false), false), (.null, false), (nil, false)])
+    func stopRequestCarriesDeletePVC(_ deletePVC: JSONValue?, _ expected: Bool) throws {
         var payload: [String: JSONValue] = ["sessionId": .string("alice-firefox-1a2b3c4d"), "namespace": .string("streamspace")]
-        if deletePVC != .null { payload["deletePVC"] = deletePVC }
+        payload["deletePVC"] = deletePVC
         #expect(try CommandTranslation.stopRequest(.object(payload)) == StopRequest(sessionId: "alice-firefox-1a2b3c4d", deleteVolumes: expected))
+    }
+
+    /// A home volume meant to go must not be kept because the flag came as a string.
+    @Test(arguments: [JSONValue.string("true"), .int(1), .string("yes")])
+    func aDeletePVCOfTheWrongTypeIsRefusedNotDefaulted(_ deletePVC: JSONValue) {
+        let payload: JSONValue = .object(["sessionId": .string("alice-firefox-1a2b3c4d"), "deletePVC": deletePVC])
+        let error = #expect(throws: DriverError.self) { try CommandTranslation.stopRequest(payload) }
+        #expect(error?.code == .invalidArgument)
+        #expect(error?.message.hasPrefix("payload.deletePVC: expected true or false, got ") == true, "\(String(describing: error))")
     }
 
     @Test(arguments: [JSONValue.object([:]), .object(["sessionId": .string("")]), .object(["sessionId": .int(7)]),
@@ -229,9 +253,10 @@ import Testing
 
     @Test func hibernateAndWakeReadTheSessionId() throws {
         let payload = try StrictJSON.parse(#"{"sessionId":"bob-vscode-0badcafe","namespace":"streamspace"}"#)
-        #expect(try CommandTranslation.sessionID(payload) == "bob-vscode-0badcafe")
-        let error = #expect(throws: DriverError.self) { try CommandTranslation.sessionID(.object([:])) }
-        #expect(error?.message == "the command has no string \"sessionId\"")
+        #expect(try CommandTranslation.sessionID(payload, action: "hibernate_session") == "bob-vscode-0badcafe")
+        #expect(try CommandTranslation.sessionID(payload, action: "wake_session") == "bob-vscode-0badcafe")
+        let error = #expect(throws: DriverError.self) { try CommandTranslation.sessionID(.object([:]), action: "wake_session") }
+        #expect(error?.message == #"payload.sessionId: expected a string like "alice-firefox-1a2b3c4d", but it is missing"#)
     }
 
     // MARK: - status

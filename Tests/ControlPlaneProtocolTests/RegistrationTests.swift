@@ -114,15 +114,19 @@ import Testing
 
     // MARK: - Everything else
 
-    @Test(arguments: [404, 500, 502, 503, 418, 301, 0])
-    func otherStatusesAreRetried(_ status: Int) {
-        #expect(Self.outcome(status, "garbage") == .retry(reason: "registration answered HTTP \(status)"))
+    @Test(arguments: [(404, "check that --control-plane-url points at the Control Plane"),
+                      (500, "the Control Plane failed; check its log"), (502, "the Control Plane failed; check its log"),
+                      (503, "the Control Plane failed; check its log"), (418, "check the Control Plane's log"),
+                      (301, "check the Control Plane's log"), (0, "check the Control Plane's log")])
+    func otherStatusesAreRetriedSayingWhatToCheck(_ status: Int, _ advice: String) {
+        #expect(Self.outcome(status, "garbage") == .retry(reason: "registration answered HTTP \(status) — \(advice)"))
     }
 
     @Test func aRetryNamesTheServersError() {
-        #expect(Self.outcome(404, #"{"error":"Agent not found"}"#) == .retry(reason: "registration answered HTTP 404: Agent not found"))
+        #expect(Self.outcome(404, #"{"error":"Agent not found"}"#)
+                == .retry(reason: "registration answered HTTP 404: Agent not found — check that --control-plane-url points at the Control Plane"))
         #expect(Self.outcome(500, #"{"error":"Internal server error","message":"database is down"}"#)
-                == .retry(reason: "registration answered HTTP 500: database is down"))
+                == .retry(reason: "registration answered HTTP 500: database is down — the Control Plane failed; check its log"))
     }
 
     // MARK: - The body

@@ -249,6 +249,7 @@ import Testing
             (#"{"publishAddress": "example.com"}"#, "\"publishAddress\" must be an IPv4 or IPv6 address"),
             (#"{"pullTimeoutSeconds": "soon"}"#, "\"pullTimeoutSeconds\" must be a whole number"),
             (#"{"network": "bad name"}"#, "\"network\" must be a Docker name"),
+            (#"{"network": "host"}"#, "\"network\" must be a network of the agent's own, not Docker's \"host\""),
             (#"[1]"#, "must be a JSON object"),
         ]
         for (config, expected) in cases {

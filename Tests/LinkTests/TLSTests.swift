@@ -43,14 +43,18 @@ import Testing
         harness.startAgent()
         // It keeps trying (backoff), says why, and never gets in.
         let deadline = ContinuousClock.now + .seconds(15)
-        while ContinuousClock.now < deadline, !harness.logs.all.contains(where: { $0.contains("cannot reach") || $0.contains("cannot connect") }) {
+        while ContinuousClock.now < deadline, !harness.logs.all.contains(where: { $0.contains("cannot register with the Control Plane") || $0.contains("cannot open the link") }) {
             try await Task.sleep(for: .milliseconds(100))
         }
         let state = await harness.controlPlane.state
         #expect(state.agent(agentID)?.connected != true)
         #expect((state.agent(agentID)?.connections ?? 0) == 0)
         #expect(harness.link.state != .connected)
-        #expect(harness.logs.all.contains { $0.contains("cannot reach") || $0.contains("cannot connect") },
+        // Each worded as what it is, with what to check.
+        let phrase = `case` == "an untrusted server"
+            ? "TLS: the server's certificate is not signed by a trusted CA — give the CA that signed the Control Plane's certificate with --ca-file"
+            : "TLS: the server refused this client's certificate"
+        #expect(harness.logs.all.contains { ($0.contains("cannot register with the Control Plane") || $0.contains("cannot open the link")) && $0.contains(phrase) },
                 "\(harness.logs.all.filter { $0.hasPrefix("warning") || $0.hasPrefix("error") || $0.hasPrefix("notice") }.suffix(8))")
         await harness.shutdown()
     }

@@ -24,6 +24,13 @@ public struct TestPKI: Sendable {
         try issue(name: "rogue-client", subject: "/CN=\(agentID)", ca: "rogue-ca", extensions: "extendedKeyUsage=clientAuth")
     }
 
+    /// A server certificate from this CA for another host name only: right CA, wrong host.
+    public func serverCertificate(forHost host: String) throws -> (certificate: String, key: String) {
+        let name = "server-\(host)"
+        try issue(name: name, subject: "/CN=\(host)", ca: "ca", extensions: "subjectAltName=DNS:\(host)\nextendedKeyUsage=serverAuth")
+        return ("\(directory)/\(name).pem", "\(directory)/\(name).key")
+    }
+
     private func issue(name: String, subject: String, ca: String, extensions: String) throws {
         try extensions.write(toFile: "\(directory)/\(name).ext", atomically: true, encoding: .utf8)
         try openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", subject,

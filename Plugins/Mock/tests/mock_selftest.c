@@ -703,20 +703,48 @@ static void test_json_escaping(fake_host *h) {
     current_test = "json escaping";
     ssd_driver *d = create_ok(h, "{}");
     reply_box box;
-    const char *json = "{\"id\":\"esc\",\"user\":\"al\\\"ice\\\\ \\u00e9\\ud83d\\ude00\\u0001\\n"
+    const char *json = "{\"id\":\"esc\",\"user\":\"al\\\"ice\\\\ \\u00e9\\ud83d\\ude00"
                        "\\/\",\"template\":{\"image\":\"img\"},\"extra\":[1,2,{\"x\":null}]}";
     call(d, OP_START, json, &box);
     CHECK(box.status == SSD_OK, "start %d %s", box.status, box.json);
     mj_value *v = mj_parse(box.json, box.len, NULL, 0);
     const mj_value *user = mj_get(mj_get(v, "platformMetadata"), "user");
-    const char want[] = "al\"ice\\ \xc3\xa9\xf0\x9f\x98\x80\x01\n/";
+    const char want[] = "al\"ice\\ \xc3\xa9\xf0\x9f\x98\x80/";
     CHECK(user != NULL && user->as.string.len == sizeof want - 1 &&
               memcmp(user->as.string.chars, want, sizeof want - 1) == 0,
           "user round trip: %s", box.json);
-    CHECK(strstr(box.json, "\\u0001\\n") != NULL, "control chars escaped: %s", box.json);
     mj_free(v);
     stop_ok(d, "esc");
+
+    /* Control characters in a user, a label or an env value are refused (R7), tab included
+     * outside env values. */
+    const char *refused[] = {
+        "{\"id\":\"esc2\",\"user\":\"al\\u0001ice\",\"template\":{\"image\":\"img\"}}",
+        "{\"id\":\"esc2\",\"user\":\"al\\nice\",\"template\":{\"image\":\"img\"}}",
+        "{\"id\":\"esc2\",\"user\":\"al\\tice\",\"template\":{\"image\":\"img\"}}",
+        "{\"id\":\"esc2\",\"user\":\"alice\",\"template\":{\"image\":\"img\",\"env\":{\"TZ\":\"UTC\\n\"}}}",
+        "{\"id\":\"esc2\",\"user\":\"alice\",\"template\":{\"image\":\"img\",\"env\":{\"TZ\":\"\\u001b[2J\"}}}",
+        "{\"id\":\"esc2\",\"user\":\"alice\",\"template\":{\"image\":\"img\",\"env\":{\"TZ\":\"a\xe2\x80\xa8" "b\"}}}",
+        "{\"id\":\"esc2\",\"user\":\"alice\",\"template\":{\"image\":\"img\"},\"labels\":{\"team\":\"a\\rb\"}}",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        call(d, OP_START, refused[i], &box);
+        CHECK(box.status == SSD_INVALID_ARGUMENT && strstr(box.json, "control characters") != NULL,
+              "control characters refused (%zu): %d %s", i, box.status, box.json);
+    }
+    call(d, OP_START, "{\"id\":\"esc3\",\"user\":\"alice\",\"template\":{\"image\":\"img\",\"env\":{\"MOTD\":\"a\\tb\"}}}", &box);
+    CHECK(box.status == SSD_OK, "a tab in an env value passes: %d %s", box.status, box.json);
+    stop_ok(d, "esc3");
     api->destroy(d);
+
+    /* The writer escapes what it is given, control characters included. */
+    mj_writer w;
+    mj_writer_init(&w);
+    mj_string(&w, "a\x01\n\"b", 5);
+    const char escaped[] = "\"a\\u0001\\n\\\"b\"";
+    CHECK(!w.failed && w.len == sizeof escaped - 1 && memcmp(w.data, escaped, sizeof escaped - 1) == 0,
+          "writer escapes: %.*s", (int)w.len, w.data);
+    mj_writer_free(&w);
 }
 
 /* --- logs ------------------------------------------------------------------------------- */

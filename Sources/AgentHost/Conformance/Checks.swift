@@ -131,6 +131,13 @@ extension ConformanceKit {
                 ("an empty id", Array(with(["id"], .string("")).jsonString().utf8)),
                 ("an id of 101 characters", Array(with(["id"], .string(String(repeating: "a", count: 101))).jsonString().utf8)),
                 ("a port of 70000", Array(with(["template", "ports"], .array([.object(["name": .string("http"), "port": .int(70000)])])).jsonString().utf8)),
+                // Control characters: the host refuses them too, but a driver must not rely on it.
+                ("an env value with a newline", Array(with(["template", "env"], .object(["TZ": .string("UTC\nLD_PRELOAD=/tmp/x.so")])).jsonString().utf8)),
+                ("an env value with a NUL", Array(with(["template", "env"], .object(["TZ": .string("UTC\u{0}x")])).jsonString().utf8)),
+                ("an env value with an ESC", Array(with(["template", "env"], .object(["TZ": .string("\u{1B}[2J")])).jsonString().utf8)),
+                ("a label value with a newline", Array(with(["labels"], .object(["team": .string("a\nb")])).jsonString().utf8)),
+                ("a user with a line separator", Array(with(["user"], .string("alice\u{2028}root")).jsonString().utf8)),
+                ("a template name with a carriage return", Array(with(["template", "name"], .string("firefox\r")).jsonString().utf8)),
             ]
             for (what, input) in invalid {
                 try context.expectError(try await context.call(.start, input), .invalidArgument, "start with \(what)")

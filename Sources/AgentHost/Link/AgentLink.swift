@@ -30,17 +30,25 @@ public final class AgentLink: Service, Sendable {
     /// Connections made and commands run, for the agent's own metrics.
     public let statistics = LinkStatistics()
 
-    public init(configuration: LinkConfiguration, driver: Driver, logger: Logger) {
+    /// `redactor` takes the link's secrets (the key in use, any key the server issues) out of
+    /// every line it logs and every message it sends; share the process's one.
+    public init(configuration: LinkConfiguration, driver: Driver, logger: Logger, redactor: Redactor = Redactor()) {
         self.configuration = configuration
         self.driver = driver
-        var logger = logger
+        let stored = configuration.stateDirectory.map {
+            APIKeyStore(directory: $0, agentID: configuration.agentID).load(inherited: configuration.inheritedKey)
+        }
+        redactor.add(configuration.apiKey)
+        redactor.add(stored?.key)
+        var logger = logger.redacting(with: redactor)
         logger[metadataKey: "agent"] = .string(configuration.agentID)
         self.logger = logger
-        let outbox = Outbox(logger: logger, bulkLimit: configuration.logQueueBytes)
+        let outbox = Outbox(logger: logger, bulkLimit: configuration.logQueueBytes, redactor: redactor)
         self.outbox = outbox
         self.executor = CommandExecutor(driver: driver, outbox: outbox, cache: cache, logger: logger,
                                         startTimeout: configuration.startTimeout, statistics: statistics,
-                                        hostCapacity: configuration.hostCapacity)
+                                        policy: configuration.policy, retries: configuration.transientRetries,
+                                        retryDelay: configuration.transientRetryDelay, hostCapacity: configuration.hostCapacity)
         configuration.hostCapacity?.attach(driver: driver.description.name, sessions: cache)
         let executor = self.executor
         self.reporter = SessionReporter(driver: driver, cache: cache, outbox: outbox, logger: logger,
@@ -48,9 +56,6 @@ public final class AgentLink: Service, Sendable {
         self.logs = LogForwarder(driver: driver, outbox: outbox, logger: logger, maxStreams: configuration.maxLogStreams,
                                  bufferBytes: configuration.logBufferBytes)
         self.metrics = MetricsReporter(driver: driver, cache: cache, outbox: outbox, logger: logger)
-        let stored = configuration.stateDirectory.map {
-            APIKeyStore(directory: $0, agentID: configuration.agentID).load(inherited: configuration.inheritedKey)
-        }
         switch stored?.finding {
         case .issuedToAnother(let owner):
             logger.warning("the key stored in \(configuration.stateDirectory ?? "")/api-key was issued to agent \(owner), not \(configuration.agentID); using the bootstrap key")
@@ -89,7 +94,7 @@ public final class AgentLink: Service, Sendable {
         let tls = configuration.isSecure ? try configuration.tls.clientConfiguration(logger: logger) : nil
         var httpConfiguration = HTTPClient.Configuration()
         if let tls { httpConfiguration.tlsConfiguration = tls }
-        httpConfiguration.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        httpConfiguration.timeout = .init(connect: .seconds(10), read: TimeAmount(configuration.answerTimeout))
         // A Control Plane that refuses connections is reported at once and retried with the
         // link's own backoff, not retried silently by the pool until the connect timeout.
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
@@ -136,7 +141,8 @@ public final class AgentLink: Service, Sendable {
         var backoff = Backoff(baseSeconds: configuration.backoffBase, capSeconds: configuration.backoffCap)
         while !Task.isCancelled {
             set(.registering)
-            let outcome = await registration.register(apiKey: currentKey.withLock { $0 })
+            let outcome = await registration.register(apiKey: currentKey.withLock { $0 },
+                                                      timeout: TimeAmount(configuration.answerTimeout))
             try Task.checkCancellation()  // shutting down: whatever registration answered is moot
             switch outcome {
             case .approved(let newKey):
@@ -148,9 +154,10 @@ public final class AgentLink: Service, Sendable {
                 logger.notice("registration pending: \(message); asking again in \(configuration.pendingRetryInterval)")
                 try await Task.sleep(for: configuration.pendingRetryInterval)
             case .rejected(let message):
-                throw LinkError.refused("the Control Plane rejected agent \(configuration.agentID): \(message)")
+                // The server's words, redacted: the error outlives this link (the CLI prints it).
+                throw LinkError.refused(outbox.redactor.redact("the Control Plane rejected agent \(configuration.agentID): \(message) — ask its administrator to approve this agent"))
             case .unauthorized(let message):
-                throw LinkError.refused("the Control Plane refused the API key: \(message) — check --api-key (it is not shown here)")
+                throw LinkError.refused(outbox.redactor.redact("the Control Plane refused the API key: \(message) — check --api-key (it is not shown here)"))
             case .rateLimited(let seconds):
                 set(.waiting)
                 logger.warning("registration rate-limited; waiting \(seconds) s as the Control Plane asks")
@@ -174,16 +181,17 @@ public final class AgentLink: Service, Sendable {
         let opened = Mutex<ContinuousClock.Instant?>(nil)
         let reason: String
         do {
-            reason = try await connection.run {
+            let ending = try await connection.run {
                 opened.withLock { $0 = .now }
                 self.statistics.connected()
                 self.set(.connected)
                 self.logger.info("connected to the Control Plane")
             }
+            reason = "the link to the Control Plane is down: \(ending)"
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            reason = "cannot connect: \(RegistrationClient.describe(error))"
+            reason = "cannot open the link to the Control Plane at \(configuration.controlPlaneURL): \(LinkFailureWording.explain(error))"
         }
         try Task.checkCancellation()
         if let opened = opened.withLock({ $0 }), ContinuousClock.now - opened >= configuration.stableConnection {
@@ -191,12 +199,14 @@ public final class AgentLink: Service, Sendable {
         }
         set(.waiting)
         let delay = backoff.next()
-        logger.warning("Control Plane link down (\(reason)); reconnecting in \(format(delay)) s")
+        logger.warning("\(reason); reconnecting in \(format(delay)) s")
         try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
         return backoff
     }
 
     private func adopt(_ key: String) throws {
+        // A secret from now on, even one this agent will not use.
+        outbox.redactor.add(key)
         guard AgentIdentity.apiKeyProblem(key) == nil else {
             logger.warning("the Control Plane issued an API key that is not 64 hex characters; keeping the current one")
             return

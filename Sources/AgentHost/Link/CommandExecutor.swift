@@ -18,6 +18,9 @@ actor CommandExecutor {
     private let logger: Logger
     private let startTimeout: Duration
     private let statistics: LinkStatistics
+    private let policy: LocalPolicy
+    private let retries: Int
+    private let retryDelay: Duration
     /// The host's limits, shared with the other drivers' links; nil: none.
     private let hostCapacity: HostCapacity?
 
@@ -27,9 +30,13 @@ actor CommandExecutor {
     private var recent = RecentCommands(capacity: 4096)
 
     init(driver: Driver, outbox: Outbox, cache: SessionCache, logger: Logger, startTimeout: Duration,
-         statistics: LinkStatistics, hostCapacity: HostCapacity? = nil) {
-        self.statistics = statistics
+         statistics: LinkStatistics, policy: LocalPolicy = LocalPolicy(), retries: Int = 0, retryDelay: Duration = .seconds(1),
+         hostCapacity: HostCapacity? = nil) {
+        self.policy = policy
+        self.retries = retries
+        self.retryDelay = retryDelay
         self.hostCapacity = hostCapacity
+        self.statistics = statistics
         self.driver = driver
         self.outbox = outbox
         self.cache = cache
@@ -39,30 +46,17 @@ actor CommandExecutor {
 
     /// Takes a command from the reader. Returns at once.
     func receive(_ command: Command) {
-        outbox.send(AgentMessage.ack(commandId: command.commandId))
-        switch recent.lookup(command.commandId) {
-        case .inProgress:
-            logger.info("command \(command.commandId) is already running; not running it twice")
-            return
-        case .finished(let replies):
-            logger.info("command \(command.commandId) was already done; repeating its answer")
-            replies.forEach(outbox.send)
-            return
-        case .unknown:
-            break
-        }
-        recent.begin(command.commandId)
-
+        guard admit(command.commandId) else { return }
         guard Command.actions.contains(command.action) else {
-            finish(command, [AgentMessage.failed(commandId: command.commandId,
+            finish(command.commandId, [AgentMessage.failed(commandId: command.commandId,
                                                  error: "unknown action \(command.action.debugDescription); this agent handles \(Command.actions.joined(separator: ", "))")])
             return
         }
         let sessionID: String
         do {
-            sessionID = try CommandTranslation.sessionID(command.payload)
+            sessionID = try CommandTranslation.sessionID(command.payload, action: command.action)
         } catch {
-            finish(command, [AgentMessage.failed(commandId: command.commandId, error: "\(command.action): \(error.message)")])
+            finish(command.commandId, [AgentMessage.failed(commandId: command.commandId, error: "\(command.action): \(error.message)")])
             return
         }
         let previous = tails[sessionID]?.task
@@ -78,16 +72,40 @@ actor CommandExecutor {
         tails[sessionID] = (number, task)
     }
 
+    /// Answers a command that cannot be run as sent (its envelope or payload is unreadable, or
+    /// it is too large) with `failed` and the reason — once, as any command.
+    func refuse(_ commandId: String, reason: String) {
+        guard admit(commandId) else { return }
+        finish(commandId, [AgentMessage.failed(commandId: commandId, error: reason)])
+    }
+
+    /// Acknowledges a command; false when it was seen before (its answer, if known, is repeated).
+    private func admit(_ commandId: String) -> Bool {
+        outbox.send(AgentMessage.ack(commandId: commandId))
+        switch recent.lookup(commandId) {
+        case .inProgress:
+            logger.info("command \(commandId) is already running; not running it twice")
+            return false
+        case .finished(let replies):
+            logger.info("command \(commandId) was already done; repeating its answer")
+            replies.forEach(outbox.send)
+            return false
+        case .unknown:
+            recent.begin(commandId)
+            return true
+        }
+    }
+
     private func finish(_ command: Command, _ replies: [Message], releasing sessionID: String, _ number: UInt64) {
-        finish(command, replies)
+        finish(command.commandId, replies)
         release(sessionID, number)
     }
 
-    private func finish(_ command: Command, _ replies: [Message]) {
+    private func finish(_ commandId: String, _ replies: [Message]) {
         replies.forEach(outbox.send)
         // A repeat gets the verdict again, not the status: that may be stale by then (the
         // session's true state is reported on reconnect and on every change).
-        recent.finish(command.commandId, replies: replies.filter { $0.type != "status" })
+        recent.finish(commandId, replies: replies.filter { $0.type != "status" })
     }
 
     /// The session's chain is done unless a later operation joined it meanwhile.
@@ -112,10 +130,18 @@ actor CommandExecutor {
         let started = ContinuousClock.now
         let result: Result<SessionStatus, DriverError>
         switch command.action {
-        case "start_session": result = await start(command.payload)
-        case "stop_session": result = await stop(command.payload)
-        case "hibernate_session": result = await capture { try await self.driver.hibernate(sessionID) }
-        case "wake_session": result = await capture { try await self.driver.wake(sessionID) }
+        case "start_session":
+            switch admitStart(command.payload) {
+            case .success(let spec): result = await start(spec)
+            case .failure(let refusal): return refused(command, sessionID, refusal)
+            }
+        case "stop_session":
+            switch Result(catching: { () throws(DriverError) in try CommandTranslation.stopRequest(command.payload) }) {
+            case .success(let request): result = await retrying(command.action, sessionID) { try await self.driver.stop(request) }
+            case .failure(let refusal): return refused(command, sessionID, refusal)
+            }
+        case "hibernate_session": result = await retrying(command.action, sessionID) { try await self.driver.hibernate(sessionID) }
+        case "wake_session": result = await retrying(command.action, sessionID) { try await self.driver.wake(sessionID) }
         default: result = .failure(DriverError(.unsupported, "unknown action"))
         }
         let elapsed = ContinuousClock.now - started
@@ -140,16 +166,38 @@ actor CommandExecutor {
         }
     }
 
-    nonisolated private func start(_ payload: JSONValue) async -> Result<SessionStatus, DriverError> {
+    /// The spec of a start, once it decoded strictly and this host's policy allows it.
+    nonisolated private func admitStart(_ payload: JSONValue) -> Result<SessionSpec, DriverError> {
         let spec: SessionSpec
         do {
             spec = try CommandTranslation.sessionSpec(fromStart: payload)
         } catch {
             return .failure(error)
         }
+        if let violation = policy.violation(spec) {
+            return .failure(DriverError(.failedPrecondition, "refused by this host's policy: \(violation)"))
+        }
+        return .success(spec)
+    }
+
+    /// A command refused before the driver was asked (unreadable, or against the policy): a start
+    /// leaves the session failed; other commands changed nothing, so no status is claimed.
+    nonisolated private func refused(_ command: Command, _ sessionID: String, _ error: DriverError) -> [Message] {
+        logger.warning("\(command.action) \(sessionID) refused: \(error.message)")
+        statistics.command(command.action, outcome: "failed", took: .zero)
+        var replies: [Message] = []
+        if command.action == "start_session",
+           let status = CommandTranslation.statusMessage(SessionStatus(sessionId: sessionID, state: .failed, message: error.message)) {
+            replies.append(status)
+        }
+        replies.append(AgentMessage.failed(commandId: command.commandId, error: "\(command.action) \(sessionID): \(error.code.name): \(error.message)"))
+        return replies
+    }
+
+    nonisolated private func start(_ spec: SessionSpec) async -> Result<SessionStatus, DriverError> {
         // Within the host's limits (HostCapacity), or refused before the driver sees it.
         var result = await HostCapacity.admitting(spec, driver: driver.description.name, in: hostCapacity) {
-            await self.capture { try await self.driver.start(spec) }
+            await self.retrying("start_session", spec.id) { try await self.driver.start(spec) }
         }
         if case .failure(let error) = result, error.code == .timeout {
             // A timeout says nothing of the outcome: look before deciding (the header, TIMEOUT).
@@ -171,14 +219,22 @@ actor CommandExecutor {
         return result
     }
 
-    nonisolated private func stop(_ payload: JSONValue) async -> Result<SessionStatus, DriverError> {
-        let request: StopRequest
-        do {
-            request = try CommandTranslation.stopRequest(payload)
-        } catch {
-            return .failure(error)
+    /// Runs a driver operation, and again after a pause while it answers UNAVAILABLE (the only
+    /// code that says the same call may pass soon); every other error is final at once. The
+    /// operations are idempotent per session id, so a repeat is safe.
+    nonisolated private func retrying(_ action: String, _ sessionID: String,
+                                      _ body: @Sendable () async throws -> SessionStatus) async -> Result<SessionStatus, DriverError> {
+        var delay = retryDelay
+        var result = await capture(body)
+        for attempt in 0..<retries {
+            guard case .failure(let error) = result, error.code == .unavailable, !Task.isCancelled else { break }
+            let pause = error.retryAfterMs.map { Duration.milliseconds(min(max($0, 0), 60_000)) } ?? delay
+            logger.notice("\(action) \(sessionID): \(error.code.name): \(error.message); trying again in \(pause) (retry \(attempt + 1) of \(retries))")
+            try? await Task.sleep(for: pause)
+            delay *= 2
+            result = await capture(body)
         }
-        return await capture { try await self.driver.stop(request) }
+        return result
     }
 
     nonisolated private func capture(_ body: @Sendable () async throws -> SessionStatus) async -> Result<SessionStatus, DriverError> {
@@ -194,9 +250,6 @@ actor CommandExecutor {
     /// After a failure, what is really there: the server must not be told a session failed
     /// when it still runs, nor that it runs when it is gone.
     nonisolated private func trueState(of sessionID: String, after action: String, error: DriverError) async -> SessionStatus? {
-        if error.code == .invalidArgument, action == "start_session" {
-            return SessionStatus(sessionId: sessionID, state: .failed, message: error.message)
-        }
         do {
             return try await driver.session(sessionID)
         } catch let lookup {
@@ -209,7 +262,8 @@ actor CommandExecutor {
 
     nonisolated private func explain(_ action: String, _ sessionID: String, _ error: DriverError) -> String {
         let retry = error.isRetryable ? " (temporary: the Control Plane may retry)" : ""
-        return "\(action) \(sessionID): \(driver.description.name): \(error.code.name): \(error.message)\(retry)"
+        // Redacted here too, before any cut to fit the frame could split a secret.
+        return outbox.redactor.redact("\(action) \(sessionID): \(driver.description.name): \(error.code.name): \(error.message)\(retry)")
     }
 }
 

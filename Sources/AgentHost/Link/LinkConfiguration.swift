@@ -18,6 +18,9 @@ public struct LinkConfiguration: Sendable {
     public var pendingRetryInterval: Duration = .seconds(Registration.pendingRetrySeconds)
     public var backoffBase: Double = 1
     public var backoffCap: Double = 60
+    /// How long registering, and the WebSocket's upgrade, may wait for the Control Plane's
+    /// answer (a server that takes connections and never answers is given up on).
+    public var answerTimeout: Duration = .seconds(30)
     /// A connection that lived at least this long resets the backoff.
     public var stableConnection: Duration = .seconds(30)
     /// How long a start may stay "starting" before it is reported failed.
@@ -37,6 +40,12 @@ public struct LinkConfiguration: Sendable {
     public var tls = TLSSettings()
     /// Where an API key issued by the server is kept (file `api-key`, mode 0600); nil: not kept.
     public var stateDirectory: String?
+    /// What this host allows whatever the Control Plane asks (`--policy`).
+    public var policy = LocalPolicy()
+    /// A driver call that answers UNAVAILABLE is tried again this many times, after
+    /// `transientRetryDelay` (doubling; or the driver's `retryAfterMs`). Permanent errors never are.
+    public var transientRetries = 2
+    public var transientRetryDelay: Duration = .seconds(1)
     /// Multi-driver mode: where a one-driver agent kept its key, and the agent id it was issued
     /// to (`--agent-id`). The driver agent of that id takes it over (APIKeyStore).
     public var inheritedKey: InheritedKey?

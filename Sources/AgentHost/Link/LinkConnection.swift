@@ -34,7 +34,8 @@ struct LinkConnection: Sendable {
             ? NIOSSLContext(configuration: tlsConfiguration ?? .makeClientConfiguration()) : nil
         let channel = try await WebSocketDialer.connect(
             url: configuration.connectURL, headers: headers, tls: tls,
-            maxFrameBytes: Message.maxFrameBytes, maxMessageBytes: 4 * Message.maxFrameBytes)
+            maxFrameBytes: Message.maxInboundFrameBytes, maxMessageBytes: Message.maxInboundFrameBytes,
+            answerTimeout: TimeAmount(configuration.answerTimeout))
         return try await channel.executeThenClose { inbound, outbound in
             let socket = FrameWriter(outbound)
             let generation = outbox.attach()
@@ -70,7 +71,7 @@ struct LinkConnection: Sendable {
                 ending = "agent stopping"
             } catch {
                 // Connected, then broken: a protocol error, a reset, a failed write.
-                ending = "connection failed: \(RegistrationClient.describe(error))"
+                ending = LinkFailureWording.explain(error)
             }
             if Task.isCancelled {
                 // The agent is stopping: say so, and let the server answer and close the TCP
@@ -94,14 +95,14 @@ struct LinkConnection: Sendable {
         } catch let error as NIOWebSocketError {
             // The codec refused a frame: close with the code that says why (RFC 6455 §7.4.1).
             let (code, what): (WebSocketErrorCode, String) = switch error {
-            case .invalidFrameLength: (.messageTooLarge, "a frame over the \(Message.maxFrameBytes / 1024) KiB limit")
+            case .invalidFrameLength: (.messageTooLarge, "a frame over the \(Message.maxInboundFrameBytes >> 20) MiB limit")
             case .fragmentedControlFrame, .multiByteControlFrameLength: (.protocolError, "an invalid control frame")
             }
             try? await socket.close(code, reason: nil)
             return "the Control Plane sent \(what); closed with \(UInt16(webSocketErrorCode: code))"
         } catch let error as NIOWebSocketFrameAggregator.Error {
             let (code, what): (WebSocketErrorCode, String) = error == .accumulatedFrameSizeIsTooLarge
-                ? (.messageTooLarge, "a fragmented message over the \(4 * Message.maxFrameBytes / 1024) KiB limit")
+                ? (.messageTooLarge, "a fragmented message over the \(Message.maxInboundFrameBytes >> 20) MiB limit")
                 : (.protocolError, "fragments out of order (\(error))")
             try? await socket.close(code, reason: nil)
             return "the Control Plane sent \(what); closed with \(UInt16(webSocketErrorCode: code))"
@@ -112,17 +113,13 @@ struct LinkConnection: Sendable {
         for try await frame in inbound {
             switch frame.opcode {
             case .text:
-                guard let text = String(validating: frame.unmaskedData.readableBytesView, as: UTF8.self) else {
+                let bytes = frame.unmaskedData.readableBytesView
+                guard String(validating: bytes, as: UTF8.self) != nil else {
                     try? await socket.close(.dataInconsistentWithMessage, reason: "text frame is not UTF-8")
                     return "the Control Plane sent a text frame that is not UTF-8"
                 }
                 // The server batches messages in one frame, separated by newlines.
-                for decoded in Message.decodeFrame(text) {
-                    switch decoded {
-                    case .success(let message): await dispatch(message)
-                    case .failure(let error): logger.warning("ignoring an unreadable message from the Control Plane: \(error)")
-                    }
-                }
+                for line in Message.lines(of: bytes) { await receive(line) }
             case .binary:
                 logger.warning("ignoring a binary frame from the Control Plane")
             case .ping:
@@ -155,12 +152,40 @@ struct LinkConnection: Sendable {
         }
     }
 
+    /// One message of a frame. Whatever is wrong with it, a command whose id can be read gets
+    /// its answer (`failed`, with the reason); the log names what it was.
+    private func receive(_ line: ArraySlice<UInt8>) async {
+        let problem: String
+        if line.count > Message.maxInboundMessageBytes {
+            problem = "is \(line.count) bytes, over the \(Message.maxInboundMessageBytes >> 20) MiB this agent reads"
+        } else {
+            switch Message.decode(bytes: line) {
+            case .success(let message): return await dispatch(message)
+            case .failure(let error): problem = "cannot be read: \(error)"
+            }
+        }
+        let seen = Message.salvage(line)
+        let what = seen?.type.map { "a \($0.debugDescription) message" } ?? "a message"
+        guard let commandId = seen?.commandId else {
+            logger.warning("ignoring \(what) from the Control Plane that \(problem)")
+            return
+        }
+        logger.warning("answering command \(commandId) failed: \(what) that \(problem)")
+        await executor.refuse(commandId, reason: "the command \(problem)")
+    }
+
     private func dispatch(_ message: Message) async {
         switch message.type {
         case "command":
             switch Command.parse(message.payload) {
             case .success(let command): await executor.receive(command)
-            case .failure(let error): logger.warning("ignoring a command without a usable commandId: \(error)")
+            case .failure(let unreadable):
+                guard let commandId = unreadable.commandId else {
+                    logger.warning("ignoring a command that cannot be answered: \(unreadable.reason)")
+                    return
+                }
+                logger.warning("answering command \(commandId) failed: \(unreadable.reason)")
+                await executor.refuse(commandId, reason: unreadable.reason)
             }
         case "logs_request":
             logs.open(message.payload)
@@ -184,11 +209,15 @@ struct LinkConnection: Sendable {
             batch.append(first)
             while batch.count < Self.writeBatch, let more = outbox.nextReady(generation: generation) { batch.append(more) }
             for (message, _) in batch {
-                let bytes = message.encodedBytes()
-                guard bytes.count <= Message.maxFrameBytes else {
-                    // The server closes the socket on a larger frame: never send one.
-                    logger.error("not sending a \(message.type) message of \(bytes.count) bytes (the limit is \(Message.maxFrameBytes))")
-                    continue
+                var bytes = message.encodedBytes()
+                if bytes.count > Message.maxFrameBytes {
+                    // The server closes the socket on a larger frame: cut its longest texts.
+                    guard let fitted = message.fitted() else {
+                        logger.error("not sending a \(message.type) message of \(bytes.count) bytes: cutting its texts cannot bring it under the \(Message.maxFrameBytes / 1024) KiB limit")
+                        continue
+                    }
+                    logger.warning("cut the texts of a \(message.type) message of \(bytes.count) bytes to fit the \(Message.maxFrameBytes / 1024) KiB limit")
+                    bytes = fitted.encodedBytes()
                 }
                 frames.append(ByteBuffer(bytes: bytes))
             }

@@ -34,24 +34,17 @@ final class LogForwarder: Sendable {
 
     /// `logs_request {requestId, sessionId, follow, tailLines?, sinceTime?}`.
     func open(_ payload: JSONValue) {
-        guard let requestID = payload["requestId"]?.stringValue, !requestID.isEmpty else {
-            logger.warning("ignoring a logs_request without a requestId")
-            return
-        }
-        guard let sessionID = payload["sessionId"]?.stringValue, SessionID.isValid(sessionID) else {
-            return refuse(requestID, "logs_request needs a valid sessionId")
-        }
-        var request = LogRequest(sessionId: sessionID, follow: payload["follow"]?.boolValue ?? false)
-        if let tail = payload["tailLines"], tail != .null {
-            guard let lines = tail.intValue, lines >= 0 else { return refuse(requestID, "tailLines must be a whole number ≥ 0") }
-            request.tailLines = Int(lines)
-        }
-        if let since = payload["sinceTime"], since != .null {
-            guard let text = since.stringValue, RFC3339.parse(text) != nil else {
-                return refuse(requestID, "sinceTime must be an RFC 3339 time")
+        let requestID: String, request: LogRequest
+        do {
+            (requestID, request) = try CommandTranslation.logRequest(payload)
+        } catch {
+            // Answerable only when the request id can be read.
+            guard case .string(let id)? = payload["requestId"], !id.isEmpty else {
+                return logger.warning("ignoring a logs_request that cannot be answered: \(error.message)")
             }
-            request.sinceTime = text
+            return refuse(id, "logs_request: \(error.message)")
         }
+        let sessionID = request.sessionId
         let stream = driver.openLogs(request, highWaterBytes: bufferBytes)
         let accepted = streams.withLock { streams -> Bool in
             guard streams[requestID] == nil, streams.count < maxStreams else { return false }
@@ -68,8 +61,12 @@ final class LogForwarder: Sendable {
 
     /// `logs_cancel {requestId}`: the stream ends with reason "cancelled".
     func cancel(_ payload: JSONValue) {
-        guard let requestID = payload["requestId"]?.stringValue else { return }
-        streams.withLock { $0[requestID] }?.cancel()
+        do {
+            let requestID = try CommandTranslation.logCancel(payload)
+            streams.withLock { $0[requestID] }?.cancel()
+        } catch {
+            logger.warning("ignoring a logs_cancel: \(error.message)")
+        }
     }
 
     /// The link went down: every stream ends (the Control Plane asks again when it wants).

@@ -5,15 +5,20 @@ import Synchronization
 
 /// Where everything the agent says goes: the current connection's single writer, or nowhere
 /// while the link is down (the server queues nothing either; after reconnecting the agent
-/// reports every session's true state, so nothing that matters is lost).
+/// reports every session's true state). Only command verdicts (`complete`, `failed`) wait for
+/// the next connection, so a command that ends while the link is down still gets its answer.
 ///
 /// Two lanes. Control messages (acks, statuses, heartbeats, metrics) always go first. Bulk
 /// messages (log chunks) wait for credit: at most `bulkLimit` bytes of them are queued or being
 /// written at once, so a Control Plane that reads slowly pauses the log streams instead of
 /// growing the agent's memory, and never holds a heartbeat behind a log.
+///
+/// Everything sent passes the redactor here: statuses, failures and log chunks carry texts
+/// from the driver and the platform, which may quote a secret.
 final class Outbox: Sendable {
     let bulkLimit: Int
     private let logger: Logger
+    let redactor: Redactor
 
     private struct State {
         /// Bumped on every attach and detach: a writer of an older connection gets nothing more.
@@ -28,15 +33,22 @@ final class Outbox: Sendable {
         var reader: CheckedContinuation<(Message, Int)?, Never>?
         /// Bulk senders waiting for credit, in order, with what they send.
         var creditWaiters = CircularBuffer<(message: Message, bytes: Int, continuation: CheckedContinuation<Bool, Never>)>()
+        /// Verdicts not written when the link went down, for the next connection.
+        var held = CircularBuffer<Message>()
     }
     private let state = Mutex(State())
 
     /// Control messages kept while the writer is behind; the oldest go first beyond it.
     static let controlLimit = 10_000
+    /// Verdicts kept while the link is down; the oldest go first beyond it.
+    static let heldLimit = 4096
 
-    init(logger: Logger, bulkLimit: Int = 1 << 20) {
+    static func isVerdict(_ message: Message) -> Bool { message.type == "complete" || message.type == "failed" }
+
+    init(logger: Logger, bulkLimit: Int = 1 << 20, redactor: Redactor = Redactor()) {
         self.logger = logger
         self.bulkLimit = bulkLimit
+        self.redactor = redactor
     }
 
     /// A new connection takes over; returns its generation for `next`.
@@ -44,7 +56,9 @@ final class Outbox: Sendable {
         let (generation, waiters, reader) = state.withLock { state in
             let waiters = state.creditWaiters
             let reader = state.reader
+            let held = state.held
             state = State(generation: state.generation + 1, attached: true, peakBulkBytes: state.peakBulkBytes)
+            state.control = held
             return (state.generation, waiters, reader)
         }
         reader?.resume(returning: nil)
@@ -57,7 +71,10 @@ final class Outbox: Sendable {
         let (waiters, reader) = state.withLock { state in
             let waiters = state.creditWaiters
             let reader = state.reader
+            var held = state.held
+            for message in state.control where Self.isVerdict(message) { Self.hold(message, in: &held) }
             state = State(generation: state.generation + 1, attached: false, peakBulkBytes: state.peakBulkBytes)
+            state.held = held
             return (waiters, reader)
         }
         reader?.resume(returning: nil)
@@ -66,8 +83,12 @@ final class Outbox: Sendable {
 
     /// Queues a control message (never waits).
     func send(_ message: Message) {
+        let message = redactor.redact(message)
         let (delivered, reader) = state.withLock { state -> (Bool, CheckedContinuation<(Message, Int)?, Never>?) in
-            guard state.attached else { return (false, nil) }
+            guard state.attached else {
+                if Self.isVerdict(message) { Self.hold(message, in: &state.held) }
+                return (false, nil)
+            }
             if let reader = state.reader {
                 state.reader = nil
                 return (true, reader)
@@ -80,9 +101,15 @@ final class Outbox: Sendable {
         if !delivered { logger.debug("link down: not sending \(message.type)") }
     }
 
+    private static func hold(_ message: Message, in held: inout CircularBuffer<Message>) {
+        held.append(message)
+        if held.count > heldLimit { held.removeFirst() }
+    }
+
     /// Queues a bulk message once there is credit for its bytes. False when the link went
     /// down (the message was not queued): the sender should stop.
     func sendBulk(_ message: Message, bytes: Int) async -> Bool {
+        let message = redactor.redact(message)
         let cost = max(1, min(bytes, bulkLimit))
         return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let action: (reader: CheckedContinuation<(Message, Int)?, Never>?, answer: Bool?) = state.withLock { state in

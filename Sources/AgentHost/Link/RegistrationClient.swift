@@ -32,12 +32,7 @@ struct RegistrationClient: Sendable {
             let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
             return Registration.outcome(status: Int(response.status.code), body: bytes)
         } catch {
-            return .retry(reason: "cannot reach \(configuration.httpBaseURL): \(Self.describe(error))")
+            return .retry(reason: "cannot register with the Control Plane at \(configuration.httpBaseURL): \(LinkFailureWording.explain(error))")
         }
-    }
-
-    static func describe(_ error: any Error) -> String {
-        let text = String(describing: error)
-        return text.count > 300 ? String(text.prefix(300)) + "…" : text
     }
 }

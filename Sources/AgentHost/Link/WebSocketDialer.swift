@@ -79,20 +79,31 @@ enum WebSocketDialer {
     }
 
     /// Connects, upgrades and returns the open WebSocket. `maxFrameBytes` bounds one frame from
-    /// the server, `maxMessageBytes` one message reassembled from fragments.
+    /// the server, `maxMessageBytes` one message reassembled from fragments. A server that
+    /// takes the connection but does not answer the upgrade within `answerTimeout` is given up
+    /// on (it would otherwise hold the link forever: pings start only once it is open).
     static func connect(url: String, headers: [(String, String)], tls: NIOSSLContext?,
                         maxFrameBytes: Int, maxMessageBytes: Int,
-                        connectTimeout: TimeAmount = .seconds(10),
+                        connectTimeout: TimeAmount = .seconds(10), answerTimeout: TimeAmount = .seconds(30),
                         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> Connection {
         guard let target = Target(url) else { throw DialError.invalidURL(url) }
         let request = WebSocketClient.Request(
             endpoint: .tcp(host: target.host, port: target.port), requestTarget: target.requestTarget,
             hostHeader: target.hostHeader, headers: headers, tls: tls, serverName: target.serverNameIndication,
-            maxFrameBytes: maxFrameBytes, maxMessageBytes: maxMessageBytes, connectTimeout: connectTimeout)
+            maxFrameBytes: maxFrameBytes, maxMessageBytes: maxMessageBytes, connectTimeout: connectTimeout,
+            answerTimeout: answerTimeout)
         do {
             return try await WebSocketClient.connect(request, group: group)
         } catch let refused as WebSocketClient.NotUpgraded {
             throw DialError.notUpgraded(refused.status)
         }
+    }
+}
+
+extension TimeAmount {
+    /// A Swift duration as NIO's (whole nanoseconds).
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
