@@ -61,7 +61,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let harness = try await LinkHarness.connected(configure: { $0.issueAgentKeys = true },
                                                       configureLink: { $0.stateDirectory = directory })
-        let issued = try String(contentsOfFile: "\(directory)/api-key", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let issued = try StoredKey.read("\(directory)/api-key").key
         #expect(issued.count == 64 && issued != harness.apiKey)
         try await harness.controlPlane.disconnect(agentId: harness.agentID, reason: "key \(issued) is being rotated")
         try await waitForLine(harness) { $0.contains("closed by the Control Plane") }
