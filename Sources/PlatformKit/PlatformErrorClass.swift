@@ -21,8 +21,10 @@ public enum PlatformErrorClass {
         ("server misbehaving", .unavailable), ("toomanyrequests", .unavailable),
         ("instance is busy", .unavailable), ("database is locked", .unavailable),
         ("i/o timeout", .timeout), ("context deadline exceeded", .timeout), ("handshake timeout", .timeout),
+        // A host port taken between the driver's pick and the platform's bind (a race with
+        // another start): trying again picks another port.
+        ("port is already allocated", .unavailable), ("address already in use", .unavailable),
         // Used up now; may free up.
-        ("port is already allocated", .resourceExhausted), ("address already in use", .resourceExhausted),
         ("no space left on device", .resourceExhausted), ("too many open files", .resourceExhausted),
         // This platform cannot do it at all.
         ("is too new", .incompatible),

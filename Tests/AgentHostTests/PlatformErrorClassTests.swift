@@ -30,6 +30,7 @@ import Testing
         "op-image-fingerprint-not-found": .notFound,
         "op-image-server-unreachable": .unavailable,
         "op-start-already-running": .failedPrecondition,
+        "op-start-port-in-use": .unavailable,
         "op-stateful-stop-unsupported": .unsupported,
         "op-stop-not-running": .failedPrecondition,
         "op-unknown-config-key": .invalidArgument,
@@ -54,7 +55,7 @@ import Testing
         "500-bad-json": .internal,
         "500-bad-memory-type": .invalidArgument,
         "500-pull-registry-unreachable": .unavailable,
-        "500-start-port-already-allocated": .resourceExhausted,
+        "500-start-port-already-allocated": .unavailable,
     ]
 
     /// The captures of one platform: name, the HTTP status it came with, its body.
