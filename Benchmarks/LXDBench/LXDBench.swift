@@ -12,7 +12,7 @@ import PlatformKit
 /// same operation made directly on LXD's REST API (create, then start, waiting on each
 /// operation) in the same run; the time from a change made by hand on LXD (a forced stop, a
 /// delete) to the Control Plane's status; then the agent's RSS with the Docker and LXD drivers
-/// loaded, idle and with 20 sessions on each.
+/// loaded, idle and with 20 sessions on each; and what one open LXD event stream costs.
 ///
 /// Needs Docker and LXD with the test images: `eval "$(Scripts/docker-sandbox.sh up)"; eval
 /// "$(Scripts/lxd-sandbox.sh up)"`. Run: `swift build -c release && .build/release/LXDBench [rounds]`.
@@ -174,6 +174,24 @@ struct LXDBench {
             stopCommands.allSatisfy { [.completed, .failed].contains(state.command($0)?.state) }
         }
         await controlPlane.stop()
+        try await eventStreamCost(rest)
+    }
+
+    /// What one open LXD event stream costs a process: 100 streams opened side by side in this
+    /// one (as 100 drivers would hold them), its RSS before and after, per stream.
+    static func eventStreamCost(_ rest: PlatformHTTPClient) async throws {
+        let count = 100
+        try await Task.sleep(for: .seconds(1))
+        let before = Bench.statusKiB(getpid(), "VmRSS:")
+        var streams: [WebSocketClient.Connection] = []
+        for _ in 0..<count {
+            streams.append(try await rest.webSocket("/1.0/events", query: [("type", "lifecycle"), ("project", "default")]))
+        }
+        try await Task.sleep(for: .seconds(1))
+        let after = Bench.statusKiB(getpid(), "VmRSS:")
+        for stream in streams { try? await stream.executeThenClose { _, _ in } }
+        let perStream = Double(after - before) / Double(count)
+        print("\n4. One LXD event stream (WebSocket on /1.0/events) costs this process about \(String(format: "%.1f", perStream)) KiB of RSS (\(count) open: \(Bench.mib(before)) → \(Bench.mib(after)) MiB)")
     }
 
     /// One LXD call, its background operation waited on; stops the benchmark on failure.
