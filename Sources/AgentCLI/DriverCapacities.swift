@@ -8,7 +8,7 @@ enum DriverCapacities {
     /// - host: --max-sessions, --max-cpu, --max-memory, already checked to be quantities.
     /// - values: the --driver-max-* arguments, NAME being a --driver value or a described name.
     static func resolve(host: AgentMessage.Capacity, values: [NamedValue], drivers: [LoadedDriver],
-                        problems: inout [String]) -> (capacities: [AgentMessage.Capacity], limit: HostCapacity)? {
+                        problems: inout [String]) -> (capacities: [AgentMessage.Capacity], limits: HostCapacity.Limits)? {
         guard let cpu = ResourceQuantity.cpuMillicores(host.cpu), let memory = ResourceQuantity.bytes(host.memory) else { return nil }
         let hostFigures = CapacitySplit.Figures(sessions: host.maxSessions, cpuMillicores: cpu, memoryBytes: memory)
         var overrides: [String: CapacitySplit.Override] = [:]
@@ -48,7 +48,7 @@ enum DriverCapacities {
                 AgentMessage.Capacity(maxSessions: $0.sessions, cpu: CapacitySplit.formatCPU($0.cpuMillicores),
                                       memory: CapacitySplit.formatMemory($0.memoryBytes), storage: host.storage)
             }
-            return (capacities, HostCapacity(limits: .init(sessions: host.maxSessions, cpuMillicores: cpu, memoryBytes: memory)))
+            return (capacities, .init(sessions: host.maxSessions, cpuMillicores: cpu, memoryBytes: memory))
         }
     }
 }

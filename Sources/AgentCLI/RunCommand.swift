@@ -225,14 +225,16 @@ struct RunCommand: AsyncParsableCommand {
             Self.configuration(shared, for: $0, several: several, agentID: agentID, platform: platformValue, stateDirectory: stateDirectory)
         }
         // Several drivers share the host: each reports its share, and one limit holds for all.
+        // The local policy's maxSessions holds for all drivers together, one driver or several.
         let capacityValues = driverOptions.capacityValues(several: several, problems: &problems)
+        var hostLimits: HostCapacity.Limits?
         if several,
            let split = DriverCapacities.resolve(host: shared.capacity, values: capacityValues, drivers: drivers, problems: &problems) {
-            for index in configurations.indices {
-                configurations[index].capacity = split.capacities[index]
-                configurations[index].hostCapacity = split.limit
-            }
+            for index in configurations.indices { configurations[index].capacity = split.capacities[index] }
+            hostLimits = split.limits
         }
+        let hostCapacity = HostCapacity.limit(host: hostLimits, policySessions: shared.policy.maxSessions)
+        for index in configurations.indices { configurations[index].hostCapacity = hostCapacity }
         let idsKnown = agentID != nil || drivers.allSatisfy { $0.agentID != nil }
         if idsKnown && several { problems += Self.agentIDProblems(configurations, drivers, stateDirectory: stateDirectory) }
         if url != nil && idsKnown {

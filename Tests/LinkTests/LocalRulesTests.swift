@@ -31,6 +31,30 @@ import Testing
         await harness.shutdown()
     }
 
+    /// The policy's maxSessions counts every session the process runs; a repeated start of a
+    /// running session is not counted again, and a stop frees the slot.
+    @Test func thePolicysMaxSessionsHoldsWithOneDriver() async throws {
+        let harness = try await LinkHarness.connected(configureLink: { link in
+            link.policy.maxSessions = 1
+            link.hostCapacity = HostCapacity.limit(host: nil, policySessions: link.policy.maxSessions)
+        })
+        let id = harness.agentID
+        let first = try await harness.controlPlane.createSession(SessionRequest(agentId: id, user: "alice", template: "firefox"))
+        _ = try await harness.waitForCommand(first.commandId, .completed)
+        let second = try await harness.controlPlane.createSession(SessionRequest(agentId: id, user: "bob", template: "firefox"))
+        let refused = try await harness.waitForCommand(second.commandId, .failed)
+        #expect(refused.error?.contains("1 session already run on this host (mock 1), and the local policy's maxSessions is 1") == true, "\(refused.error ?? "")")
+        await #expect(throws: DriverError.self) { try await harness.driver.session(second.sessionId) }
+        // The same start again: the session runs already, nothing more is counted.
+        let again = try await harness.controlPlane.send(action: "start_session", payload: try #require(await harness.controlPlane.state.command(first.commandId)?.payload), to: id)
+        _ = try await harness.waitForCommand(again, .completed)
+        let stop = try await harness.controlPlane.deleteSession(first.sessionId)
+        _ = try await harness.waitForCommand(stop, .completed)
+        let third = try await harness.controlPlane.createSession(SessionRequest(agentId: id, user: "carol", template: "firefox"))
+        _ = try await harness.waitForCommand(third.commandId, .completed)
+        await harness.shutdown()
+    }
+
     /// UNAVAILABLE says the same call may pass soon: tried again, twice here. A permanent error
     /// (FAILED_PRECONDITION) is final at once.
     @Test(arguments: [("UNAVAILABLE", 2), ("FAILED_PRECONDITION", 0), ("INVALID_ARGUMENT", 0), ("NOT_FOUND", 0)])

@@ -41,8 +41,22 @@ public final class HostCapacity: Sendable {
     public let limits: Limits?
     private let state = Mutex(State())
 
-    public init(limits: Limits?) {
+    /// What sets the session limit, as refusals name it: `--max-sessions`, or the local policy.
+    let sessionsRule: String
+
+    public init(limits: Limits?, sessionsRule: String = "--max-sessions") {
         self.limits = limits
+        self.sessionsRule = sessionsRule
+    }
+
+    /// The limit for this process: the drivers' shared host figures (`hostLimits`, several
+    /// drivers only) and the local policy's `maxSessions`, whichever holds; nil when neither does.
+    public static func limit(host hostLimits: Limits?, policySessions: Int?) -> HostCapacity? {
+        guard let policySessions else { return hostLimits.map { HostCapacity(limits: $0) } }
+        var limits = hostLimits ?? Limits(sessions: policySessions, cpuMillicores: .max, memoryBytes: .max)
+        guard policySessions < limits.sessions || hostLimits == nil else { return HostCapacity(limits: limits) }
+        limits.sessions = policySessions
+        return HostCapacity(limits: limits, sessionsRule: "the local policy's maxSessions")
     }
 
     /// Tells where a driver's sessions are read (its link's cache).
@@ -87,7 +101,7 @@ public final class HostCapacity: Sendable {
                 usage.keys.sorted().map { "\($0) \(figure(usage[$0]!))" }.joined(separator: ", ")
             }
             if total.sessions + 1 > limits.sessions {
-                return "host limit: \(total.sessions) session\(total.sessions == 1 ? "" : "s") already run on this host (\(byDriver { "\($0.sessions)" })), and --max-sessions is \(limits.sessions)"
+                return "host limit: \(total.sessions) session\(total.sessions == 1 ? "" : "s") already run on this host (\(byDriver { "\($0.sessions)" })), and \(sessionsRule) is \(limits.sessions)"
             }
             if total.cpuMillicores + cpu > limits.cpuMillicores {
                 return "host limit: \(cpu)m of CPU more would exceed this host's \(limits.cpuMillicores)m (--max-cpu); sessions started here hold \(total.cpuMillicores)m (\(byDriver { "\($0.cpuMillicores)m" }))"
