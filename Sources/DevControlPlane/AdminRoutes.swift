@@ -60,6 +60,13 @@ struct AdminRoutes: Sendable {
                 return AdminJSON.response(command)
             }
         }
+        router.post("/commands/:id/resend") { _, context in
+            await answer { () throws(DevControlPlaneError) in
+                let id = try parameter(context, "id")
+                try await store.resend(id)
+                return AdminJSON.response(CommandsSent(commandIds: [id]), status: 202)
+            }
+        }
 
         router.get("/sessions") { _, _ in AdminJSON.response(await store.snapshot().sessions) }
         router.post("/sessions") { request, _ in

@@ -27,11 +27,7 @@ extension ControlPlaneStore {
                           payload: command.payload, sessionId: command.sessionId, state: .sent,
                           createdAt: now, updatedAt: now)
         }
-        let messages = records.map { record in
-            AgentConnection.Outbound.message(Message(type: "command", payload: .object([
-                "commandId": .string(record.commandId), "action": .string(record.action), "payload": record.payload,
-            ])).encoded())
-        }
+        let messages = records.map(Self.commandMessage)
         let sent = liveConnection(agentId)?.enqueue(messages) ?? false
         if !sent {
             for index in records.indices {
@@ -45,6 +41,28 @@ extension ControlPlaneStore {
             throw .agentNotConnected(agentId: agentId, commandId: records.first?.commandId)
         }
         return records.map(\.commandId)
+    }
+
+    /// Sends a recorded command again under its own id, and puts it back to `sent`. The real
+    /// server re-sends under a new id; a replay of the same id is what an agent's memory of
+    /// command ids (across reconnects and restarts) must withstand.
+    func resend(_ commandId: String) throws(DevControlPlaneError) {
+        guard var record = commands[commandId] else { throw .invalidRequest("no command \(commandId)") }
+        guard liveConnection(record.agentId)?.enqueue([Self.commandMessage(record)]) == true else {
+            throw .agentNotConnected(agentId: record.agentId, commandId: nil)
+        }
+        record.state = .sent
+        record.result = nil
+        record.error = nil
+        record.updatedAt = RFC3339.now()
+        commands[commandId] = record
+        event("command-resent", agent: record.agentId, "\(record.action) \(commandId) sent again under the same id")
+    }
+
+    private static func commandMessage(_ record: CommandRecord) -> AgentConnection.Outbound {
+        .message(Message(type: "command", payload: .object([
+            "commandId": .string(record.commandId), "action": .string(record.action), "payload": record.payload,
+        ])).encoded())
     }
 
     /// Sends text verbatim as one frame.

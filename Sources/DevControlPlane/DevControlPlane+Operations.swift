@@ -60,6 +60,11 @@ extension DevControlPlane {
         await store.commandResult(commandId, timeout: timeout)
     }
 
+    /// Sends a recorded command again under the same id (the record goes back to `sent`).
+    public func resend(commandId: String) async throws(DevControlPlaneError) {
+        try await store.resend(commandId)
+    }
+
     /// Sends text verbatim as one frame (garbage, two messages, a numeric timestamp...). The
     /// `commandIds` it carries are recorded, so the agent's answers to them can be awaited.
     public func sendRaw(frame: String, to agentId: String, commandIds: [String] = []) async throws(DevControlPlaneError) {

@@ -69,6 +69,11 @@ public struct DevControlPlaneClient: Sendable {
                                              body: JSONValue.object(["raw": .string(frame)]).jsonString())
     }
 
+    /// A recorded command sent again under its own id.
+    public func resend(commandId: String) async throws {
+        let _: CommandsSent = try await call(.POST, "/commands/\(escape(commandId))/resend")
+    }
+
     public func commands(agentId: String? = nil, state: CommandState? = nil) async throws -> [CommandRecord] {
         var query: [String] = []
         if let agentId { query.append("agentId=\(escape(agentId))") }

@@ -49,6 +49,15 @@ struct AdminAPITests {
             }
             #expect(try await admin.session(created.sessionId).state == "terminated")
             #expect(try await admin.commands(agentId: "agent-admin").count == 6)
+            // A replay: the same command under the same id, back to `sent`.
+            try await admin.resend(commandId: stop)
+            try await eventually("the replay") {
+                socket.frames.flatMap(messages(in:)).compactMap { try? Command.parse($0.payload).get().commandId }.filter { $0 == stop }.count == 2
+            }
+            #expect(try await admin.commands(state: .completed).isEmpty)
+            await #expect(throws: DevControlPlaneError.adminAPI(status: 400, message: "no command cmd-none")) {
+                try await admin.resend(commandId: "cmd-none")
+            }
             let rejected = try await admin.rejected(agentId: "agent-admin")
             #expect(rejected.count == 1)
             #expect(rejected.first?.stage == .types)
