@@ -45,14 +45,17 @@ public final class AgentLink: Service, Sendable {
         self.logger = logger
         let outbox = Outbox(logger: logger, bulkLimit: configuration.logQueueBytes, redactor: redactor)
         self.outbox = outbox
+        let journal = CommandJournal.forStateDirectory(configuration.stateDirectory, logger: logger)
         self.executor = CommandExecutor(driver: driver, outbox: outbox, cache: cache, logger: logger,
                                         startTimeout: configuration.startTimeout, statistics: statistics,
                                         policy: configuration.policy, retries: configuration.transientRetries,
-                                        retryDelay: configuration.transientRetryDelay, hostCapacity: configuration.hostCapacity)
+                                        retryDelay: configuration.transientRetryDelay, hostCapacity: configuration.hostCapacity,
+                                        journal: journal)
         configuration.hostCapacity?.attach(driver: driver.description.name, sessions: cache)
         let executor = self.executor
         self.reporter = SessionReporter(driver: driver, cache: cache, outbox: outbox, logger: logger,
                                         busy: { await executor.busySessions() })
+        reporter.reportIfGone(journal?.sessionsLeftExisting ?? [])
         self.logs = LogForwarder(driver: driver, outbox: outbox, logger: logger, maxStreams: configuration.maxLogStreams,
                                  bufferBytes: configuration.logBufferBytes)
         self.metrics = MetricsReporter(driver: driver, cache: cache, outbox: outbox, logger: logger)

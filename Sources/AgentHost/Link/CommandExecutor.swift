@@ -8,7 +8,8 @@ import Logging
 /// - Work runs in its own task, never on the connection's reader: a two-minute start delays
 ///   neither pongs nor heartbeats.
 /// - At most one operation per session at a time (in arrival order); sessions run in parallel.
-/// - A command id seen before is not executed again: its verdict is repeated if known.
+/// - A command id seen before is not executed again: its verdict is repeated if known. With a
+///   journal (`--state-dir`) this holds across a crash too: see `CommandJournal`.
 /// - Every command ends with a `status` (the session's true state, when it can be known) and
 ///   then `complete` or `failed` with a message a person can act on.
 actor CommandExecutor {
@@ -28,10 +29,12 @@ actor CommandExecutor {
     private var tails: [String: (number: UInt64, task: Task<Void, Never>)] = [:]
     private var operations: UInt64 = 0
     private var recent = RecentCommands(capacity: 4096)
+    private let journal: CommandJournal?
 
     init(driver: Driver, outbox: Outbox, cache: SessionCache, logger: Logger, startTimeout: Duration,
          statistics: LinkStatistics, policy: LocalPolicy = LocalPolicy(), retries: Int = 0, retryDelay: Duration = .seconds(1),
-         hostCapacity: HostCapacity? = nil) {
+         hostCapacity: HostCapacity? = nil, journal: CommandJournal? = nil) {
+        self.journal = journal
         self.policy = policy
         self.retries = retries
         self.retryDelay = retryDelay
@@ -47,6 +50,8 @@ actor CommandExecutor {
     /// Takes a command from the reader. Returns at once.
     func receive(_ command: Command) {
         guard admit(command.commandId) else { return }
+        TestCrashPoint.reached("\(command.action):after-ack")
+        let earlier = journal?.entry(command.commandId)
         guard Command.actions.contains(command.action) else {
             finish(command.commandId, [AgentMessage.failed(commandId: command.commandId,
                                                  error: "unknown action \(command.action.debugDescription); this agent handles \(Command.actions.joined(separator: ", "))")])
@@ -66,7 +71,15 @@ actor CommandExecutor {
         // the bookkeeping at the end comes back here.
         let task = Task.detached {
             await previous?.value
-            let replies = await self.execute(command, sessionID: sessionID)
+            let replies: [Message]
+            if let earlier {
+                replies = await self.answerFromEarlierRun(command, sessionID: sessionID, earlier)
+            } else {
+                await self.journalBegin(command, sessionID)
+                replies = await self.execute(command, sessionID: sessionID)
+                TestCrashPoint.reached("\(command.action):after-driver")
+            }
+            await self.journalVerdict(command, sessionID, replies)
             await self.finish(command, replies, releasing: sessionID, number)
         }
         tails[sessionID] = (number, task)
@@ -150,10 +163,7 @@ actor CommandExecutor {
         case .success(let status):
             cache.update(status)
             logger.info("\(command.action) \(sessionID): \(status.state.rawValue) in \(Int((elapsed.seconds * 1000).rounded())) ms")
-            var resultObject: [String: JSONValue] = ["sessionId": .string(sessionID), "state": .string(status.state.rawValue)]
-            if let url = CommandTranslation.viewerEndpoint(status)?.url { resultObject["url"] = .string(url) }
-            return [CommandTranslation.statusMessage(status),
-                    AgentMessage.complete(commandId: command.commandId, result: resultObject)].compactMap { $0 }
+            return completed(command, sessionID, status)
         case .failure(let error):
             logger.warning("\(command.action) \(sessionID) failed: \(error)")
             var replies: [Message] = []
@@ -164,6 +174,14 @@ actor CommandExecutor {
             replies.append(AgentMessage.failed(commandId: command.commandId, error: explain(command.action, sessionID, error)))
             return replies
         }
+    }
+
+    /// The replies to a command that did what it asked: the status, then `complete`.
+    nonisolated private func completed(_ command: Command, _ sessionID: String, _ status: SessionStatus) -> [Message] {
+        var resultObject: [String: JSONValue] = ["sessionId": .string(sessionID), "state": .string(status.state.rawValue)]
+        if let url = CommandTranslation.viewerEndpoint(status)?.url { resultObject["url"] = .string(url) }
+        return [CommandTranslation.statusMessage(status),
+                AgentMessage.complete(commandId: command.commandId, result: resultObject)].compactMap { $0 }
     }
 
     /// The spec of a start, once it decoded strictly and this host's policy allows it.
@@ -264,6 +282,71 @@ actor CommandExecutor {
         let retry = error.isRetryable ? " (temporary: the Control Plane may retry)" : ""
         // Redacted here too, before any cut to fit the frame could split a secret.
         return outbox.redactor.redact("\(action) \(sessionID): \(driver.description.name): \(error.code.name): \(error.message)\(retry)")
+    }
+}
+
+// MARK: Across restarts
+
+extension CommandExecutor {
+    /// On disk before the driver is called: after a crash the command is known to have begun.
+    nonisolated private func journalBegin(_ command: Command, _ sessionID: String) async {
+        guard let journal else { return }
+        if let error = await journal.record(.begun(commandID: command.commandId, action: command.action, sessionID: sessionID)) {
+            logger.error("\(error); if the agent dies now, command \(command.commandId) may run again after the restart")
+        }
+        TestCrashPoint.reached("\(command.action):after-journal-begin")
+    }
+
+    /// The verdict, on disk before it is sent (a repeat after a crash gets it again).
+    nonisolated private func journalVerdict(_ command: Command, _ sessionID: String, _ replies: [Message]) async {
+        let verdict = replies.filter { $0.type != "status" }
+        if let journal, let error = await journal.record(.finished(commandID: command.commandId, action: command.action,
+                                                                   sessionID: sessionID, replies: verdict)) {
+            logger.error("\(error); a repeat of command \(command.commandId) after a restart will be answered from the session's state")
+        }
+        TestCrashPoint.reached("\(command.action):before-verdict")
+    }
+
+    /// A command seen by the agent before it restarted. Done then: its verdict again, after the
+    /// session's status as it is now (the crash may have come before the status went out).
+    nonisolated private func answerFromEarlierRun(_ command: Command, sessionID: String, _ earlier: JournalIndex.Entry) async -> [Message] {
+        guard let verdict = earlier.verdict else { return await answerInterrupted(command, sessionID: sessionID, action: earlier.action) }
+        logger.info("command \(command.commandId) was done before the agent restarted; repeating its answer")
+        var truth: SessionStatus?
+        do {
+            truth = try await driver.session(sessionID)
+        } catch let error where error.isNotFound {
+            let failedStart = earlier.action == "start_session" && verdict.contains { $0.type == "failed" }
+            truth = SessionStatus(sessionId: sessionID, state: failedStart ? .failed : .terminated)
+        } catch {
+            truth = nil  // the platform cannot say: report nothing false
+        }
+        if let truth { cache.update(truth) }
+        return [truth.flatMap(CommandTranslation.statusMessage)].compactMap { $0 } + verdict
+    }
+
+    /// A command that was running when the agent died, seen again: it is not run blindly a second
+    /// time (it may have done part of its work, and a later command may have changed the session
+    /// since); the session's true state answers it. If the session is where the command meant to
+    /// take it, the command is `complete`; otherwise it is `failed` as temporary, so the Control
+    /// Plane may send it again — which is safe, as every driver is idempotent per session.
+    nonisolated private func answerInterrupted(_ command: Command, sessionID: String, action: String) async -> [Message] {
+        let goal: [String: SessionState] = ["start_session": .running, "wake_session": .running,
+                                            "hibernate_session": .hibernated, "stop_session": .terminated]
+        let interrupted = DriverError(.unavailable, "the agent restarted while this command ran, and it was not run again")
+        guard let truth = await trueState(of: sessionID, after: action, error: interrupted) else {
+            logger.warning("command \(command.commandId) (\(action) \(sessionID)) was interrupted by a restart, and the driver cannot say what the session is now")
+            return [AgentMessage.failed(commandId: command.commandId, error: explain(action, sessionID, interrupted))]
+        }
+        cache.update(truth)
+        if truth.state == goal[action] {
+            logger.info("command \(command.commandId) (\(action) \(sessionID)) was interrupted by a restart; the session is \(truth.state.rawValue), as asked: answering complete without running it again")
+            return completed(command, sessionID, truth)
+        }
+        logger.warning("command \(command.commandId) (\(action) \(sessionID)) was interrupted by a restart; the session is \(truth.state.rawValue): answering failed without running it again")
+        let error = DriverError(.unavailable, "the agent restarted while this command ran; the session is now \(truth.state.rawValue), and the command was not run again")
+        return [CommandTranslation.statusMessage(truth),
+                AgentMessage.failed(commandId: command.commandId, error: explain(action, sessionID, error))].compactMap { $0 }
     }
 }
 

@@ -34,6 +34,12 @@ final class SessionReporter: Sendable {
         (events, eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(10_000))
     }
 
+    /// Sessions a previous run of the agent left on the platform (its command journal says so):
+    /// those gone by the next connect are reported gone then, as if an event had said so.
+    func reportIfGone(_ ids: Set<String>) {
+        goneByEvent.withLock { $0.formUnion(ids) }
+    }
+
     /// After a (re)connect: re-read every session, send a status for each (and `terminated`
     /// for those gone since the last look), then the full list.
     func reportAll(reason: String) async {
