@@ -179,6 +179,7 @@ final class DockerDriver: StreamSpaceDriver {
         guard let id = try created.json()["Id"]?.stringValue else {
             throw DriverError(.internal, "docker: creating \(name) returned no container id")
         }
+        TestCrashPoint.reached("docker:start-after-create")
         do {
             try await startContainer(id, name: name)
         } catch {
@@ -197,6 +198,7 @@ final class DockerDriver: StreamSpaceDriver {
             if record.isRunning {
                 _ = try await engine.call(.POST, path + "/stop", query: [("t", String(configuration.stopTimeoutSeconds))],
                                           allowed: [304, 404], timeout: stopCallTimeout, what: "stopping \(record.name)")
+                TestCrashPoint.reached("docker:stop-after-stop")
             }
             _ = try await engine.call(.DELETE, path, query: [("force", "1")], allowed: [404],
                                       what: "removing \(record.name)")
@@ -217,6 +219,7 @@ final class DockerDriver: StreamSpaceDriver {
         // hibernated name still reads as running, and the next hibernate finishes the job.
         if !record.isHibernated {
             try await rename(record, to: DockerNames.hibernatedContainer(id))
+            TestCrashPoint.reached("docker:hibernate-after-rename")
         }
         if record.isRunning || record.state == "paused" || record.state == "restarting" {
             _ = try await engine.call(.POST, "/containers/\(record.id)/stop",
@@ -253,6 +256,7 @@ final class DockerDriver: StreamSpaceDriver {
     private func resume(_ record: ContainerRecord) async throws -> SessionStatus {
         if !record.isRunning {
             try await startContainer(record.id, name: record.name)
+            TestCrashPoint.reached("docker:resume-after-start")
         }
         if record.isHibernated {
             try await rename(record, to: DockerNames.container(record.sessionID))
