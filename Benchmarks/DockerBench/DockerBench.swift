@@ -11,7 +11,8 @@ import Logging
 /// started at once: wall time and the agent's RSS.
 ///
 /// Needs a Docker (DOCKER_HOST) with the test image: `eval "$(Scripts/docker-sandbox.sh up)"`.
-/// Run: `swift build -c release && .build/release/DockerBench [rounds]`.
+/// Run: `swift build -c release && .build/release/DockerBench [rounds]`; `DockerBench restart`
+/// measures a restart instead (RestartBench).
 @main
 struct DockerBench {
     static let image = ProcessInfo.processInfo.environment["STREAMSPACE_TEST_IMAGE"] ?? "streamspace-test/httpd:1"
@@ -22,6 +23,12 @@ struct DockerBench {
         guard docker(["image", "inspect", image]).status == 0 else {
             print("DockerBench: no Docker with \(image) here; run: eval \"$(Scripts/docker-sandbox.sh up)\"")
             exit(2)
+        }
+        if CommandLine.arguments.dropFirst().first == "restart" {
+            let numbers = CommandLine.arguments.dropFirst(2).compactMap { Int($0) }
+            try await RestartBench.run(sessions: numbers.first ?? 100, rounds: numbers.dropFirst().first ?? 5,
+                                       buildDirectory: buildDirectory, image: image)
+            return
         }
 
         let (controlPlane, endpoints, apiKey) = try await Bench.controlPlane()
