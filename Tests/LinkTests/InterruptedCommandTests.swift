@@ -61,29 +61,35 @@ import Testing
         // the session was there, so the first connect reports it gone.
         try await harness.waitFor("the session gone meanwhile reported") { $0.session(done.sessionId)?.state == "terminated" }
 
+        // Cut short by the crash: answered at once, from the session's true state, unasked. Not
+        // where the command meant it to be: failed, as temporary, with the true state reported;
+        // nothing started.
+        func answered(_ commandID: String) async throws -> CommandRecord {
+            try await harness.waitFor("\(commandID) answered after the restart") { state in
+                state.command(commandID)?.state == .completed || state.command(commandID)?.error?.contains("restarted") == true
+            }.command(commandID)!
+        }
+        let start = try await answered(interruptedStart)
+        #expect(start.error?.contains("the agent restarted while this command ran; the session is now failed, and the command was not run again (temporary") == true,
+                "\(start.error ?? "")")
+        await #expect(throws: DriverError.self) { try await harness.driver.session("alice-t-0000000a") }
+        let hibernate = try await answered(interruptedHibernate)
+        #expect(hibernate.error?.contains("the session is now terminated") == true, "\(hibernate.error ?? "")")
+        // Where the command meant it to be: complete.
+        let stop = try await answered(interruptedStop)
+        #expect(stop.state == .completed && stop.result?["state"] == .string("terminated"), "\(stop.error ?? "")")
+
         // Done before: the same answer, and the driver is not asked (the session stays gone).
         try await harness.controlPlane.resend(commandId: done.commandId)
         let repeated = try await harness.waitForCommand(done.commandId, .completed)
         #expect(repeated.result?["state"] == .string("running"))
         await #expect(throws: DriverError.self) { try await harness.driver.session(done.sessionId) }
         #expect(harness.logs.all.contains { $0.contains("command \(done.commandId) was done before the agent restarted") })
-
-        // Interrupted, and the session is not where the command meant it to be: failed, as
-        // temporary, with the true state reported; nothing started.
+        // A cut-short command sent again: its answer again, still not run.
         try await harness.controlPlane.resend(commandId: interruptedStart)
-        let start = try await harness.waitForCommand(interruptedStart, .failed)
-        #expect(start.error?.contains("the agent restarted while this command ran; the session is now failed, and the command was not run again (temporary") == true,
-                "\(start.error ?? "")")
+        #expect(try await harness.waitForCommand(interruptedStart, .failed).error == start.error)
         await #expect(throws: DriverError.self) { try await harness.driver.session("alice-t-0000000a") }
-        try await harness.controlPlane.resend(commandId: interruptedHibernate)
-        let hibernate = try await harness.waitForCommand(interruptedHibernate, .failed)
-        #expect(hibernate.error?.contains("the session is now terminated") == true, "\(hibernate.error ?? "")")
         #expect(await harness.controlPlane.state.session(done.sessionId)?.state == "terminated")
-
-        // Interrupted, and the session is where it was meant to be: complete.
-        try await harness.controlPlane.resend(commandId: interruptedStop)
-        let stop = try await harness.waitForCommand(interruptedStop, .completed)
-        #expect(stop.result?["state"] == .string("terminated"))
 
         // The Control Plane's own retry, under a new id, runs: the drivers are idempotent.
         let retry = try await harness.controlPlane.send(action: "start_session", payload: Self.startPayload("alice-t-0000000a"), to: id)

@@ -189,6 +189,8 @@ public final class AgentLink: Service, Sendable {
                 self.statistics.connected()
                 self.set(.connected)
                 self.logger.info("connected to the Control Plane")
+                // Once connected, so that their statuses go out too (only verdicts wait).
+                Task { await self.executor.answerInterruptedCommands() }
             }
             reason = "the link to the Control Plane is down: \(ending)"
         } catch is CancellationError {

@@ -64,25 +64,44 @@ actor CommandExecutor {
             finish(command.commandId, [AgentMessage.failed(commandId: command.commandId, error: "\(command.action): \(error.message)")])
             return
         }
+        chain(command, sessionID) {
+            if let earlier { return await self.answerFromEarlierRun(command, sessionID: sessionID, earlier) }
+            await self.journalBegin(command, sessionID)
+            let replies = await self.execute(command, sessionID: sessionID)
+            TestCrashPoint.reached("\(command.action):after-driver")
+            return replies
+        }
+    }
+
+    /// Runs a command's work after the session's earlier operations. Detached from the actor:
+    /// the work (driver call, status) runs on the pool, and only the bookkeeping at the end
+    /// comes back here.
+    private func chain(_ command: Command, _ sessionID: String, _ work: @escaping @Sendable () async -> [Message]) {
         let previous = tails[sessionID]?.task
         operations += 1
         let number = operations
-        // Detached from the actor: the work (driver call, status) runs on the pool, and only
-        // the bookkeeping at the end comes back here.
         let task = Task.detached {
             await previous?.value
-            let replies: [Message]
-            if let earlier {
-                replies = await self.answerFromEarlierRun(command, sessionID: sessionID, earlier)
-            } else {
-                await self.journalBegin(command, sessionID)
-                replies = await self.execute(command, sessionID: sessionID)
-                TestCrashPoint.reached("\(command.action):after-driver")
-            }
+            let replies = await work()
             await self.journalVerdict(command, sessionID, replies)
             await self.finish(command, replies, releasing: sessionID, number)
         }
         tails[sessionID] = (number, task)
+    }
+
+    /// After a restart: answers every command the last run began and never finished — from the
+    /// session's true state, as a repeat of it would be — without waiting for the Control Plane
+    /// to send it again. Called on every connect; only the first finds any.
+    func answerInterruptedCommands() {
+        for (commandID, entry) in journal?.interrupted ?? [] {
+            guard case .unknown = recent.lookup(commandID) else { continue }
+            recent.begin(commandID)
+            let command = Command(commandId: commandID, action: entry.action, payload: .object(["sessionId": .string(entry.sessionID)]))
+            logger.notice("command \(commandID) (\(entry.action) \(entry.sessionID)) was cut short by the agent's last stop; answering it from the session's state")
+            chain(command, entry.sessionID) {
+                await self.answerInterrupted(command, sessionID: entry.sessionID, action: entry.action)
+            }
+        }
     }
 
     /// Answers a command that cannot be run as sent (its envelope or payload is unreadable, or

@@ -191,6 +191,16 @@ final class CommandJournal: Sendable {
         }
     }
 
+    /// Commands begun and never finished (at start-up: cut short by a crash), oldest first.
+    var interrupted: [(commandID: String, entry: JournalIndex.Entry)] {
+        index.withLock { index in
+            index.records.compactMap { record in
+                guard case .begun(let id, _, _) = record, let entry = index[id] else { return nil }
+                return (id, entry)
+            }
+        }
+    }
+
     /// See `JournalIndex.sessionsLeftExisting`.
     var sessionsLeftExisting: Set<String> { index.withLock { $0.sessionsLeftExisting } }
 
