@@ -61,8 +61,9 @@ enum RestartBench {
                 if connected == nil, (state.agent(agentID)?.connections ?? 0) > connections, state.agent(agentID)?.connected == true {
                     connected = Bench.milliseconds(since: restart)
                 }
+                // (The Docker may hold other agents' sessions too: all of ours must be in it.)
                 if synced == nil, let sync = state.sessionSyncs.first(where: { $0.agentId == agentID }), sync.count > syncs,
-                   sync.sessions.arrayValue?.count == count {
+                   Set(ids).isSubset(of: Set(sync.sessions.arrayValue?.compactMap { $0["sessionId"]?.stringValue } ?? [])) {
                     synced = Bench.milliseconds(since: restart)
                 }
                 // Every session's status since the restart, each with its true state.
