@@ -137,6 +137,20 @@ struct DevControlPlaneDeleteCommand: SessionVerb {
     func send(_ client: DevControlPlaneClient) async throws -> String { try await client.deleteSession(sessionId, deletePVC: deletePvc) }
 }
 
+struct DevControlPlaneResendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resend",
+        abstract: "Send a recorded command again under the same command id (a replay: the real server retries under a new id).")
+    @Argument(help: "The command id.") var commandId: String
+    @OptionGroup var admin: AdminOptions
+
+    func run() async throws {
+        await admin.call { try await $0.resend(commandId: commandId) }
+        if admin.json { return admin.printJSON(CommandsSent(commandIds: [commandId])) }
+        print("\(commandId) sent again")
+    }
+}
+
 struct DevControlPlaneSendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",

@@ -37,7 +37,7 @@ struct DevControlPlaneCommand: AsyncParsableCommand {
             DevControlPlaneAgentsCommand.self, DevControlPlaneApproveCommand.self, DevControlPlaneRejectCommand.self,
             DevControlPlaneSessionsCommand.self, DevControlPlaneCreateCommand.self,
             DevControlPlaneHibernateCommand.self, DevControlPlaneWakeCommand.self, DevControlPlaneDeleteCommand.self,
-            DevControlPlaneSendCommand.self, DevControlPlaneCommandsCommand.self,
+            DevControlPlaneSendCommand.self, DevControlPlaneResendCommand.self, DevControlPlaneCommandsCommand.self,
             DevControlPlaneMetricsCommand.self, DevControlPlaneLogsCommand.self,
             DevControlPlaneRejectedCommand.self, DevControlPlaneEventsCommand.self,
         ])
