@@ -248,3 +248,24 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// MARK: - Fuzzing (Scripts/fuzz.sh, README "Fuzzing")
+// libFuzzer executables: each hands its one-input function to libFuzzer's driver (FuzzMain),
+// which only a fuzz build links (see Scripts/fuzz.sh). They are declared only under STREAMSPACE_FUZZ=1,
+// so the normal `swift build` neither builds nor sees them; Scripts/fuzz.sh sets it and builds
+// them in their own scratch path (.build-fuzz), leaving .build's objects uninstrumented.
+if Context.environment["STREAMSPACE_FUZZ"] == "1" {
+    func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+        .executableTarget(name: name, dependencies: ["FuzzMain"] + dependencies, path: "Tests/Fuzz/\(name)")
+    }
+    package.targets += [
+        .target(name: "FuzzMain", path: "Tests/Fuzz/FuzzMain"),
+        fuzzTarget("FuzzFrame", ["ControlPlaneProtocol", "DriverModel"]),
+        fuzzTarget("FuzzStartPayload", ["ControlPlaneProtocol", "DriverModel"]),
+        fuzzTarget("FuzzSchema", ["AgentHost", "DriverModel"]),
+        fuzzTarget("FuzzDockerResponses", ["DockerDriver", "DriverModel", "PlatformKit"]),
+        fuzzTarget("FuzzDockerLogs", ["DockerDriver"]),
+        fuzzTarget("FuzzLXDResponses", ["LXDDriver", "DriverModel", "PlatformKit"]),
+    ]
+}
+// MARK: Fuzzing -

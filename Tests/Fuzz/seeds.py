@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Writes each fuzz target's seed corpus, from the golden fixtures, into OUT/<target>/.
+
+Usage: seeds.py OUT. Called by Scripts/fuzz.sh; the seeds are rebuilt on every run, so they
+follow the fixtures. Inputs a fuzzer once crashed on (Tests/Fixtures/fuzz/<target>/) are seeds too.
+"""
+import hashlib
+import json
+import pathlib
+import sys
+
+root = pathlib.Path(__file__).resolve().parents[2]
+fixtures = root / "Tests" / "Fixtures"
+out = pathlib.Path(sys.argv[1])
+
+
+def write(target, data):
+    if isinstance(data, str):
+        data = data.encode()
+    folder = out / target
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / hashlib.sha1(data).hexdigest()).write_bytes(data)
+
+
+def compact(value):
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+# The frame splitter and envelope decoder: real-server command messages, one per frame and
+# several batched in one, and every document of the strict JSON corpus.
+starts = [json.loads(p.read_text()) for p in sorted((fixtures / "control-plane/start_session").glob("*.json"))]
+messages = [compact(s["message"]) for s in starts]
+for message in messages:
+    write("FuzzFrame", message)
+write("FuzzFrame", "\n".join(messages[:3]) + "\r\n")
+for case in json.loads((fixtures / "control-plane/strict_json_corpus.json").read_text())["cases"]:
+    write("FuzzFrame", bytes.fromhex(case["input_hex"]))
+
+# The start-payload translation: each command's own payload.
+for start in starts:
+    write("FuzzStartPayload", compact(start["message"]["payload"]["payload"]))
+
+# The schema validator: every valid and invalid example.
+for path in sorted((fixtures / "schema-examples").glob("*/*.json")):
+    if path.name != "expected-paths.json":
+        write("FuzzSchema", path.read_bytes())
+
+# The drivers' parsers: the real captures, whole, and the list entries and event lines alone.
+for path in sorted((fixtures / "docker").glob("*.json")):
+    write("FuzzDockerResponses", path.read_bytes())
+for entry in json.loads((fixtures / "docker/containers-list.json").read_text()):
+    write("FuzzDockerResponses", compact(entry))
+for line in (fixtures / "docker/events.jsonl").read_bytes().splitlines():
+    write("FuzzDockerResponses", line)
+logs = (fixtures / "docker/logs-multiplexed.bin").read_bytes()
+for piece in (0, 3, 8, 255):  # the first byte is the size the fuzzer cuts the stream into, less one
+    write("FuzzDockerLogs", bytes([piece]) + logs)
+for path in sorted((fixtures / "lxd").glob("*.json")):
+    write("FuzzLXDResponses", path.read_bytes())
+for instance in json.loads((fixtures / "lxd/instances-recursion-2.json").read_text())["metadata"]:
+    write("FuzzLXDResponses", compact(instance))
+
+for folder in sorted((fixtures / "fuzz").glob("*/")):
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.name != "README.md":
+            write(folder.name, path.read_bytes())
