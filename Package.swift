@@ -266,6 +266,7 @@ if Context.environment["STREAMSPACE_FUZZ"] == "1" {
         fuzzTarget("FuzzDockerResponses", ["DockerDriver", "DriverModel", "PlatformKit"]),
         fuzzTarget("FuzzDockerLogs", ["DockerDriver"]),
         fuzzTarget("FuzzLXDResponses", ["LXDDriver", "DriverModel", "PlatformKit"]),
+        fuzzTarget("FuzzPortList", ["PlatformKit", "DriverModel"]),
     ]
 }
 // MARK: Fuzzing -

@@ -17,7 +17,8 @@
 # every out-of-range access still traps.
 #
 # Each target runs over a writable corpus, .build-fuzz/corpus/<target> (kept between runs, so
-# campaigns add up), plus seeds written afresh from the golden fixtures (Tests/Fuzz/seeds.py);
+# campaigns add up), plus seeds and a dictionary of their JSON keys and strings, written afresh
+# from the golden fixtures (Tests/Fuzz/seeds.py);
 # nothing is written into the repository. Per input: at most -timeout seconds (a slower input
 # is reported as a hang) and -rss_limit_mb of memory. A crash, hang or out-of-memory input is
 # kept in .build-fuzz/artifacts/<target>/; the script prints its path and the command that
@@ -29,7 +30,7 @@ cd "$(dirname "$0")/.."
 
 seconds=30
 targets=()
-all=(FuzzFrame FuzzStartPayload FuzzSchema FuzzDockerResponses FuzzDockerLogs FuzzLXDResponses)
+all=(FuzzFrame FuzzStartPayload FuzzSchema FuzzDockerResponses FuzzDockerLogs FuzzLXDResponses FuzzPortList)
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
@@ -45,6 +46,7 @@ done
 # are all reached by inputs of a few KiB, and short inputs run many times faster.
 max_len() {
   case "$1" in
+    FuzzPortList) echo 256 ;;
     FuzzDockerLogs) echo 4096 ;;
     FuzzStartPayload|FuzzSchema) echo 8192 ;;
     *) echo 16384 ;;
@@ -78,11 +80,13 @@ for target in "${targets[@]}"; do
   echo "== $target: $seconds s"
   started=$(date +%s)
   status=0
+  dictionary=()
+  [ ! -f "$scratch/seeds/$target.dict" ] || dictionary=(-dict="$scratch/seeds/$target.dict")
   # Swift's own crash backtracer would take the fatal signals, and libFuzzer then never saves
   # the input that crashed.
   SWIFT_BACKTRACE=enable=no "$scratch/release/$target" -max_total_time="$seconds" -max_len="$(max_len "$target")" -timeout=5 \
     -rss_limit_mb=1024 -use_value_profile=1 -print_final_stats=1 -artifact_prefix="$artifacts/" \
-    "$corpus" "$scratch/seeds/$target" >"$log" 2>&1 || status=$?
+    "${dictionary[@]}" "$corpus" "$scratch/seeds/$target" >"$log" 2>&1 || status=$?
   elapsed=$(( $(date +%s) - started ))
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""Writes each fuzz target's seed corpus, from the golden fixtures, into OUT/<target>/.
+"""Writes each fuzz target's seed corpus, from the golden fixtures, into OUT/<target>/, and a
+libFuzzer dictionary, OUT/<target>.dict, of the JSON keys and short strings those seeds hold.
 
 Usage: seeds.py OUT. Called by Scripts/fuzz.sh; the seeds are rebuilt on every run, so they
 follow the fixtures. Inputs a fuzzer once crashed on (Tests/Fixtures/fuzz/<target>/) are seeds too.
+The dictionary matters: the parsers compare keys in Swift's (uninstrumented) runtime, so the
+fuzzer cannot learn a name like "streamspace.io/session" from the comparisons; it can insert it.
 """
 import hashlib
 import json
@@ -14,12 +17,38 @@ fixtures = root / "Tests" / "Fixtures"
 out = pathlib.Path(sys.argv[1])
 
 
+tokens = {}
+
+
+def strings(value):
+    """The object keys and short string values in a JSON value, as they are written in JSON."""
+    if isinstance(value, dict):
+        for key, member in value.items():
+            yield key
+            yield from strings(member)
+    elif isinstance(value, list):
+        for member in value:
+            yield from strings(member)
+    elif isinstance(value, str) and len(value) <= 40:
+        yield value
+
+
 def write(target, data):
     if isinstance(data, str):
         data = data.encode()
     folder = out / target
     folder.mkdir(parents=True, exist_ok=True)
     (folder / hashlib.sha1(data).hexdigest()).write_bytes(data)
+    try:
+        found = {json.dumps(text, ensure_ascii=False) for text in strings(json.loads(data))}
+    except ValueError:
+        return
+    tokens.setdefault(target, set()).update(found)
+
+
+def dictionary_entry(token):
+    escaped = "".join(chr(b) if 0x20 <= b < 0x7F and b not in b'"\\' else "\\x%02X" % b for b in token.encode("utf-8", "surrogatepass"))
+    return '"%s"' % escaped
 
 
 def compact(value):
@@ -60,7 +89,17 @@ for path in sorted((fixtures / "lxd").glob("*.json")):
 for instance in json.loads((fixtures / "lxd/instances-recursion-2.json").read_text())["metadata"]:
     write("FuzzLXDResponses", compact(instance))
 
+# The port list label and key, as the captures hold them.
+for capture in ["docker/containers-list.json", "lxd/instances-recursion-1.json"]:
+    for text in strings(json.loads((fixtures / capture).read_text())):
+        if "=" in text and "/" in text:
+            write("FuzzPortList", text)
+
 for folder in sorted((fixtures / "fuzz").glob("*/")):
     for path in sorted(folder.iterdir()):
         if path.is_file() and path.name != "README.md":
             write(folder.name, path.read_bytes())
+
+for target, found in tokens.items():
+    entries = sorted(found) + ["{", "}", "[", "]", ":", ",", "null", "true", "false", "-1", "1e308", "\\u0000"]
+    (out / (target + ".dict")).write_text("".join(dictionary_entry(t) + "\n" for t in entries))
