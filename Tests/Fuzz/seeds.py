@@ -75,7 +75,7 @@ for path in sorted((fixtures / "schema-examples").glob("*/*.json")):
         write("FuzzSchema", path.read_bytes())
 
 # The drivers' parsers: the real captures, whole, and the list entries and event lines alone.
-for path in sorted((fixtures / "docker").glob("*.json")):
+for path in sorted((fixtures / "docker").rglob("*.json")):  # errors/ too
     write("FuzzDockerResponses", path.read_bytes())
 for entry in json.loads((fixtures / "docker/containers-list.json").read_text()):
     write("FuzzDockerResponses", compact(entry))
@@ -84,7 +84,7 @@ for line in (fixtures / "docker/events.jsonl").read_bytes().splitlines():
 logs = (fixtures / "docker/logs-multiplexed.bin").read_bytes()
 for piece in (0, 3, 8, 255):  # the first byte is the size the fuzzer cuts the stream into, less one
     write("FuzzDockerLogs", bytes([piece]) + logs)
-for path in sorted((fixtures / "lxd").glob("*.json")):
+for path in sorted((fixtures / "lxd").rglob("*.json")):
     write("FuzzLXDResponses", path.read_bytes())
 for instance in json.loads((fixtures / "lxd/instances-recursion-2.json").read_text())["metadata"]:
     write("FuzzLXDResponses", compact(instance))

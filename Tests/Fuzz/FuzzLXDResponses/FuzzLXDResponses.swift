@@ -10,8 +10,8 @@ func fuzzLXDResponses(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     for status in [200, 400, 404, 500] {
         _ = LXDClient.error(status: status, body: body, fallback: "fallback", what: "fuzzing")
     }
+    _ = try? LXDClient.operationOutcome(status: 200, body: body, fallback: "fallback", what: "fuzzing", timeout: .seconds(1))
     let metadata = body["metadata"] ?? body
-    _ = try? LXDClient.operationOutcome(metadata, what: "fuzzing", timeout: .seconds(1))
     for instance in metadata.arrayValue ?? [metadata] {
         for record in [InstanceRecord(instance), InstanceRecord(instance, state: metadata["state"])].compactMap({ $0 }) {
             _ = record.status(publicScheme: "http", publicHost: "::1")
