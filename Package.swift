@@ -16,8 +16,8 @@ let package = Package(
         // Drivers: each builds to lib<name>.so, which `agent --driver <name>` finds.
         .library(name: "mock", type: .dynamic, targets: ["MockDriver"]),
         .library(name: "sample", type: .dynamic, targets: ["SampleDriver"]),
-        .library(name: "docker", type: .dynamic, targets: ["DockerDriver"]),
-        .library(name: "lxd", type: .dynamic, targets: ["LXDDriver"]),
+        .library(name: "docker", type: .dynamic, targets: ["DockerDriverEntry"]),
+        .library(name: "lxd", type: .dynamic, targets: ["LXDDriverEntry"]),
         // A second Swift driver, for the tests of two Swift drivers in one process.
         .library(name: "twin", type: .dynamic, targets: ["TwinDriver"]),
     ],
@@ -124,10 +124,14 @@ let package = Package(
         .target(name: "SampleDriver", dependencies: ["DriverSDK"], path: "Plugins/Sample",
                 linkerSettings: swiftDriverLinkerSettings),
 
+        // A REST driver is two targets: its code, which tests and fuzzers link directly, and
+        // its exported C entry point (Entry/), which only its shared object links — two drivers'
+        // entry points in one test binary would be a duplicate symbol.
         .target(name: "DockerDriver",
                 dependencies: ["DriverSDK", "DriverModel", "PlatformKit",
                                .product(name: "NIOHTTP1", package: "swift-nio")],
-                path: "Plugins/Docker", exclude: ["README.md"],
+                path: "Plugins/Docker", exclude: ["README.md", "Entry"]),
+        .target(name: "DockerDriverEntry", dependencies: ["DockerDriver", "DriverABI", "DriverSDK"], path: "Plugins/Docker/Entry",
                 linkerSettings: swiftDriverLinkerSettings),
 
         .target(name: "LXDDriver",
@@ -135,7 +139,8 @@ let package = Package(
                                .product(name: "NIOCore", package: "swift-nio"),
                                .product(name: "NIOHTTP1", package: "swift-nio"),
                                .product(name: "NIOWebSocket", package: "swift-nio")],
-                path: "Plugins/LXD", exclude: ["README.md"],
+                path: "Plugins/LXD", exclude: ["README.md", "Entry"]),
+        .target(name: "LXDDriverEntry", dependencies: ["LXDDriver", "DriverABI", "DriverSDK"], path: "Plugins/LXD/Entry",
                 linkerSettings: swiftDriverLinkerSettings),
 
         .target(name: "TwinDriver", dependencies: ["DriverSDK"], path: "Tests/Drivers/Twin",
@@ -217,6 +222,12 @@ let package = Package(
                            .product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "Tests/DockerDriverTests"
         ),
+        // The drivers' response parsers against golden captures of Docker's and LXD's answers.
+        .testTarget(
+            name: "DriverParserTests",
+            dependencies: ["DockerDriver", "LXDDriver", "DriverModel", "PlatformKit"],
+            path: "Tests/DriverParserTests"
+        ),
         .testTarget(
             name: "DevControlPlaneTests",
             dependencies: [
@@ -237,3 +248,25 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// MARK: - Fuzzing (Scripts/fuzz.sh, README "Fuzzing")
+// libFuzzer executables: each hands its one-input function to libFuzzer's driver (FuzzMain),
+// which only a fuzz build links (see Scripts/fuzz.sh). They are declared only under STREAMSPACE_FUZZ=1,
+// so the normal `swift build` neither builds nor sees them; Scripts/fuzz.sh sets it and builds
+// them in their own scratch path (.build-fuzz), leaving .build's objects uninstrumented.
+if Context.environment["STREAMSPACE_FUZZ"] == "1" {
+    func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+        .executableTarget(name: name, dependencies: ["FuzzMain"] + dependencies, path: "Tests/Fuzz/\(name)")
+    }
+    package.targets += [
+        .target(name: "FuzzMain", path: "Tests/Fuzz/FuzzMain"),
+        fuzzTarget("FuzzFrame", ["ControlPlaneProtocol", "DriverModel"]),
+        fuzzTarget("FuzzStartPayload", ["ControlPlaneProtocol", "DriverModel"]),
+        fuzzTarget("FuzzSchema", ["AgentHost", "DriverModel"]),
+        fuzzTarget("FuzzDockerResponses", ["DockerDriver", "DriverModel", "PlatformKit"]),
+        fuzzTarget("FuzzDockerLogs", ["DockerDriver"]),
+        fuzzTarget("FuzzLXDResponses", ["LXDDriver", "DriverModel", "PlatformKit"]),
+        fuzzTarget("FuzzPortList", ["PlatformKit", "DriverModel"]),
+    ]
+}
+// MARK: Fuzzing -

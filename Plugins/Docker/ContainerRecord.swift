@@ -3,25 +3,25 @@ import PlatformKit
 
 /// What the driver knows about one session's container, read from Docker's list or inspect
 /// answer, and how it reads as a session status.
-struct ContainerRecord: Sendable {
-    var id: String
-    var name: String
-    var sessionID: String
+package struct ContainerRecord: Sendable {
+    package var id: String
+    package var name: String
+    package var sessionID: String
     /// Docker's state: created, running, paused, restarting, removing, exited, dead.
-    var state: String
-    var exitCode: Int?
-    var finishedAt: String?
-    var error: String?
-    var oomKilled: Bool
-    var labels: [String: String]
+    package var state: String
+    package var exitCode: Int?
+    package var finishedAt: String?
+    package var error: String?
+    package var oomKilled: Bool
+    package var labels: [String: String]
     /// "8080/tcp" → host port.
-    var publishedPorts: [String: Int]
+    package var publishedPorts: [String: Int]
 
-    var isHibernated: Bool { DockerNames.isHibernatedName(name) }
-    var isRunning: Bool { state == "running" }
+    package var isHibernated: Bool { DockerNames.isHibernatedName(name) }
+    package var isRunning: Bool { state == "running" }
 
     /// From `GET /containers/json`.
-    init?(listEntry entry: JSONValue) {
+    package init?(listEntry entry: JSONValue) {
         guard let id = entry["Id"]?.stringValue, let labels = Self.labels(entry["Labels"]),
               let session = labels[DockerNames.sessionLabel] else { return nil }
         self.id = id
@@ -43,7 +43,7 @@ struct ContainerRecord: Sendable {
     }
 
     /// From `GET /containers/{id}/json`, which has the exit details the list lacks.
-    init?(inspect: JSONValue) {
+    package init?(inspect: JSONValue) {
         guard let id = inspect["Id"]?.stringValue, let labels = Self.labels(inspect["Config"]?["Labels"]),
               let session = labels[DockerNames.sessionLabel] else { return nil }
         self.id = id
@@ -67,7 +67,7 @@ struct ContainerRecord: Sendable {
     }
 
     /// Why a container that is not running and was not hibernated by the agent stopped.
-    var failureReason: String {
+    package var failureReason: String {
         switch state {
         case "created": return "container \(name) was created but never started"
         case "paused": return "container \(name) was paused outside the agent"
@@ -83,7 +83,7 @@ struct ContainerRecord: Sendable {
         }
     }
 
-    func status(publicScheme: String, publicHost: String) -> SessionStatus {
+    package func status(publicScheme: String, publicHost: String) -> SessionStatus {
         let metadata: [String: JSONValue] = [
             "workloadName": .string(name),
             "containerId": .string(String(id.prefix(12))),
@@ -102,7 +102,7 @@ struct ContainerRecord: Sendable {
 
     /// The template's ports (kept in a label at creation), with the host ports Docker
     /// published them on this time.
-    func endpoints(publicScheme: String, publicHost: String) -> [Endpoint] {
+    package func endpoints(publicScheme: String, publicHost: String) -> [Endpoint] {
         PortList.endpoints(PortList.decode(labels[DockerNames.portsLabel] ?? ""),
                            hostPort: { publishedPorts["\($0.port)/\($0.protocol ?? "tcp")"] },
                            scheme: publicScheme, host: publicHost)

@@ -97,10 +97,8 @@ final class DockerDriver: StreamSpaceDriver {
     /// One event: the session's state as Docker has it now (not as the event tells it: events
     /// come late, and the platform is the record).
     private func report(event line: [UInt8]) async {
-        guard let event = try? JSONValue(parsing: line),
-              let action = event["Action"]?.stringValue, ["start", "die", "destroy"].contains(action),
-              let sessionID = event["Actor"]?["Attributes"]?[DockerNames.sessionLabel]?.stringValue,
-              (try? DockerNames.requireValidSession(sessionID)) != nil else { return }
+        guard let event = DockerEvent(line: line) else { return }
+        let (action, sessionID) = (event.action, event.sessionID)
         var status: SessionStatus
         do {
             status = try await session(sessionID)

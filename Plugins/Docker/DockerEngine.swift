@@ -6,7 +6,7 @@ import Synchronization
 /// The Docker Engine API calls the driver makes, over PlatformKit's HTTP client. It negotiates
 /// the API version down to the daemon's (never below 1.41, the oldest this driver knows) and
 /// turns Docker's error answers into the driver's status codes with Docker's own message.
-final class DockerEngine: Sendable {
+package final class DockerEngine: Sendable {
     static let newestVersion = APIVersion(1, 43)
     static let oldestVersion = APIVersion(1, 41)
 
@@ -80,7 +80,7 @@ final class DockerEngine: Sendable {
     }
 
     /// Docker answers errors as {"message": "..."}, classified by PlatformKit's one mapping.
-    static func error(_ response: PlatformResponse, what: String) -> DriverError {
+    package static func error(_ response: PlatformResponse, what: String) -> DriverError {
         let refusal = PlatformRefusal.docker(httpStatus: response.status, body: try? response.json(), fallback: response.bodyText)
             ?? PlatformRefusal(status: response.status, message: response.bodyText)
         return PlatformErrorClass.error("docker", status: refusal.status, message: refusal.message, what: what)

@@ -2,16 +2,18 @@
 /// pieces. Each frame is an 8-byte header — stream (1 stdout, 2 stderr), three zero bytes, a
 /// big-endian UInt32 length — then that many bytes. Frames arrive cut anywhere by the
 /// transport, so the parser keeps what it has not finished.
-struct LogDemultiplexer {
-    enum Stream: UInt8 { case stdin = 0, stdout = 1, stderr = 2 }
+package struct LogDemultiplexer {
+    package enum Stream: UInt8 { case stdin = 0, stdout = 1, stderr = 2 }
 
     private var buffer: [UInt8] = []
     private var start = 0
 
+    package init() {}
+
     /// Feeds bytes; returns the payload of every frame they complete, in order, with consecutive
     /// frames of one stream joined: a container writing line by line makes a frame per line, and
     /// each piece returned costs the driver one log_write.
-    mutating func feed(_ bytes: some Sequence<UInt8>) throws(FrameError) -> [(Stream, [UInt8])] {
+    package mutating func feed(_ bytes: some Sequence<UInt8>) throws(FrameError) -> [(Stream, [UInt8])] {
         buffer.append(contentsOf: bytes)
         var frames: [(Stream, [UInt8])] = []
         while buffer.count - start >= 8 {
@@ -39,10 +41,10 @@ struct LogDemultiplexer {
     }
 
     /// Bytes of an unfinished frame left when the stream ended.
-    var leftover: Int { buffer.count - start }
+    package var leftover: Int { buffer.count - start }
 
-    struct FrameError: Error, CustomStringConvertible {
-        var offset: Int
-        var description: String { "the log stream is not in Docker's multiplexed format (bad frame header)" }
+    package struct FrameError: Error, CustomStringConvertible {
+        package var offset: Int
+        package var description: String { "the log stream is not in Docker's multiplexed format (bad frame header)" }
     }
 }

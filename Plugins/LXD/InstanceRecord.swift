@@ -3,17 +3,17 @@ import PlatformKit
 
 /// One session's instance as LXD describes it (GET /1.0/instances/{name}?recursion=1 with its
 /// state), and how it reads as a session status.
-struct InstanceRecord: Sendable {
-    var name: String
-    var sessionID: String
+package struct InstanceRecord: Sendable {
+    package var name: String
+    package var sessionID: String
     /// Running, Stopped, Frozen, Error…
-    var status: String
-    var config: [String: String]
-    var devices: [String: [String: String]]
-    var memoryUsage: Int64?
-    var cpuUsageNanoseconds: Int64?
+    package var status: String
+    package var config: [String: String]
+    package var devices: [String: [String: String]]
+    package var memoryUsage: Int64?
+    package var cpuUsageNanoseconds: Int64?
 
-    init?(_ instance: JSONValue, state: JSONValue? = nil) {
+    package init?(_ instance: JSONValue, state: JSONValue? = nil) {
         guard let name = instance["name"]?.stringValue,
               let config = instance["config"]?.objectValue?.compactMapValues(\.stringValue),
               config[LXDNames.managedKey] == "true", let session = config[LXDNames.sessionKey] else { return nil }
@@ -27,11 +27,11 @@ struct InstanceRecord: Sendable {
         cpuUsageNanoseconds = stateObject?["cpu"]?["usage"]?.intValue
     }
 
-    var isRunning: Bool { status == "Running" }
-    var isHibernated: Bool { config[LXDNames.stateKey] == "hibernated" }
+    package var isRunning: Bool { status == "Running" }
+    package var isHibernated: Bool { config[LXDNames.stateKey] == "hibernated" }
 
     /// The host ports the proxy devices listen on, by template port name.
-    var listenPorts: [String: Int] {
+    package var listenPorts: [String: Int] {
         var ports: [String: Int] = [:]
         for (device, settings) in devices where device.hasPrefix(LXDNames.portDevicePrefix) && settings["type"] == "proxy" {
             if let listen = settings["listen"], let port = listen.split(separator: ":").last.flatMap({ Int($0) }) {
@@ -41,7 +41,7 @@ struct InstanceRecord: Sendable {
         return ports
     }
 
-    func status(publicScheme: String, publicHost: String) -> SessionStatus {
+    package func status(publicScheme: String, publicHost: String) -> SessionStatus {
         let metadata: [String: JSONValue] = ["workloadName": .string(name), "instanceStatus": .string(status)]
         switch status {
         case "Running":

@@ -4,7 +4,7 @@ import PlatformKit
 
 /// LXD's REST API over PlatformKit's HTTP client: the `{type, status_code, metadata}` envelope,
 /// errors with LXD's own message, and background operations waited on with a bound.
-final class LXDClient: Sendable {
+package final class LXDClient: Sendable {
     let http: PlatformHTTPClient
     let project: String
     let operationTimeout: Duration
@@ -47,24 +47,30 @@ final class LXDClient: Sendable {
         let seconds = Int(operationTimeout.components.seconds)
         let response = try await http.request(.GET, operation + "/wait", query: [("timeout", String(seconds)), ("project", project)],
                                               timeout: operationTimeout + .seconds(5))
-        let body = try response.json()
-        guard response.isSuccess, let metadata = body["metadata"] else {
-            throw Self.error(status: response.status, body: body, fallback: response.bodyText, what: what)
+        return try Self.operationOutcome(status: response.status, body: try response.json(), fallback: response.bodyText,
+                                         what: what, timeout: operationTimeout)
+    }
+
+    /// A waited-on operation's answer: its result's metadata once it succeeded, else why not.
+    package static func operationOutcome(status: Int, body: JSONValue, fallback: String, what: String,
+                                         timeout: Duration) throws(DriverError) -> JSONValue? {
+        guard (200..<300).contains(status), let metadata = body["metadata"] else {
+            throw error(status: status, body: body, fallback: fallback, what: what)
         }
         switch metadata["status_code"]?.intValue {
         case 200: return metadata["metadata"]
         case 103, 105, 106:  // running, pending, ... still: the bound passed
-            throw DriverError(.timeout, "lxd: \(what) did not finish within \(operationTimeout)")
+            throw DriverError(.timeout, "lxd: \(what) did not finish within \(timeout)")
         case 401:
             throw DriverError(.cancelled, "lxd: \(what) was cancelled")
         default:
-            throw Self.error(status: response.status, body: body, fallback: "failed", what: what)
+            throw error(status: status, body: body, fallback: "failed", what: what)
         }
     }
 
     /// LXD's error answer, sync or a failed operation's, classified by PlatformKit's one
     /// mapping (LXD answers 500, or a bare operation failure, for many permanent problems).
-    static func error(status: Int, body: JSONValue, fallback: String, what: String) -> DriverError {
+    package static func error(status: Int, body: JSONValue, fallback: String, what: String) -> DriverError {
         let refusal = PlatformRefusal.lxd(httpStatus: status, body: body, fallback: fallback)
             ?? PlatformRefusal(status: nil, message: fallback)
         return PlatformErrorClass.error("lxd", status: refusal.status, message: refusal.message, what: what, shown: firstLines)

@@ -12,8 +12,9 @@ public enum PortList {
         text.split(separator: ",").compactMap { item in
             let parts = item.split(separator: "=", maxSplits: 1)
             guard parts.count == 2 else { return nil }
+            // Anyone who can label a container can write this text: "vnc=/" has no first part.
             let portAndProtocol = parts[1].split(separator: "/")
-            guard let port = Int(portAndProtocol[0]) else { return nil }
+            guard let first = portAndProtocol.first, let port = Int(first), (1...65535).contains(port) else { return nil }
             return SessionSpec.Port(name: String(parts[0]), port: port,
                                     protocol: portAndProtocol.count > 1 ? String(portAndProtocol[1]) : "tcp")
         }

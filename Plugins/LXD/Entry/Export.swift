@@ -1,5 +1,6 @@
 import DriverABI
 import DriverSDK
+import LXDDriver
 
 /// The driver's one exported symbol; the compiler checks it against streamspace_driver.h.
 @c @implementation
@@ -7,5 +8,5 @@ public func streamspace_driver_entry_v1(
     _ negotiation: UnsafePointer<ssd_negotiation>!,
     _ api: UnsafeMutablePointer<UnsafePointer<ssd_driver_api>?>!
 ) -> ssd_status {
-    DriverExport.entry(LXDDriver.self, negotiation, api)
+    DriverExport.entry(exportedDriverType, negotiation, api)
 }

@@ -1,0 +1,3 @@
+import FuzzMain
+
+fuzz_main(CommandLine.argc, CommandLine.unsafeArgv, fuzzPortList)
