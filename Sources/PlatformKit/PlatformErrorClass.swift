@@ -45,11 +45,25 @@ public enum PlatformErrorClass {
         ("range of cpus", .invalidArgument), ("cannot unmarshal", .invalidArgument),
     ]
 
+    /// How much of an error text the rules are matched against.
+    static let maxSearchedBytes = 4096
+
+    private static func contains(_ text: [UInt8], _ needle: String) -> Bool {
+        let pattern = Array(needle.utf8)
+        guard !pattern.isEmpty, text.count >= pattern.count else { return pattern.isEmpty }
+        for start in 0...(text.count - pattern.count) where text[start] == pattern[0] {
+            if text[start..<(start + pattern.count)].elementsEqual(pattern) { return true }
+        }
+        return false
+    }
+
     /// The code for a refusal. `status` is the HTTP status, or nil for a failure reported
     /// inside a 200 (LXD's background operations, Docker's pull progress).
     public static func code(status: Int?, message: String) -> DriverStatusCode {
-        let text = message.lowercased()
-        if let rule = textRules.first(where: { text.contains($0.needle) }) { return rule.code }
+        // Searched as ASCII-lowercased bytes, over the head of the text only: a platform's
+        // reason is short, and a hostile body must not make every refusal cost milliseconds.
+        let text = message.utf8.prefix(maxSearchedBytes).map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+        if let rule = textRules.first(where: { contains(text, $0.needle) }) { return rule.code }
         switch status {
         case 400, 413, 414, 422: return .invalidArgument
         case 401, 403, 412: return .failedPrecondition
