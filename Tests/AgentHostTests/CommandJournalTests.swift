@@ -57,6 +57,25 @@ import Testing
         #expect(index.sessionsLeftExisting == ["b", "c", "d"])
     }
 
+    /// Records that arrive together go to disk together (one write, one fsync); each caller
+    /// returns once its own record is there, and every record is there after a reopen.
+    @Test func concurrentRecordsAllReachTheFile() async throws {
+        let directory = NSTemporaryDirectory() + "journal-\(UUID().uuidString)/agent-1"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            let journal = try CommandJournal(directory: directory)
+            await withTaskGroup(of: LinkError?.self) { group in
+                for number in 0..<300 {
+                    group.addTask { await journal.record(.begun(commandID: "cmd-\(number)", action: "wake_session", sessionID: "s-\(number)")) }
+                }
+                for await error in group { #expect(error == nil) }
+            }
+            #expect((0..<300).allSatisfy { journal.entry("cmd-\($0)") != nil })
+        }
+        let reopened = try CommandJournal(directory: directory)
+        #expect(reopened.loaded.records == 300 && reopened.loaded.skipped == 0 && reopened.loaded.interrupted == 300)
+    }
+
     @Test func whatWasRecordedIsThereAfterReopeningWithATornLastLine() async throws {
         let directory = NSTemporaryDirectory() + "journal-\(UUID().uuidString)/agent-1"
         defer { try? FileManager.default.removeItem(atPath: directory) }
