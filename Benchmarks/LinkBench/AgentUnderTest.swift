@@ -75,8 +75,10 @@ struct AgentUnderTest: Sendable {
 
     /// The same agent path measured through a lean Control Plane instead of the dev one.
     /// The one-at-a-time latencies, and the best throughput of `runs`.
+    /// With `stateDirectory`, the agent keeps its command journal there (fsync'd), as an agent
+    /// run by root does by default.
     static func measureLean(buildDirectory: String, pki: Certificates, sequential: Int, inFlight: Int, rounds: Int,
-                            runs: Int) async throws -> (Latencies, Double) {
+                            runs: Int, stateDirectory: String? = nil) async throws -> (Latencies, Double) {
         let server = try await LeanControlPlane.start(certificate: pki.certificate, key: pki.key)
         var quiet = Logger(label: "lean")
         quiet.logLevel = .error
@@ -85,6 +87,7 @@ struct AgentUnderTest: Sendable {
                                      apiKey: String(repeating: "a", count: 64), platform: "docker", region: "bench",
                                      capacity: .init(maxSessions: 1000, cpu: "2", memory: "8Gi"))
         link.tls.caFile = pki.certificate
+        link.stateDirectory = stateDirectory
         let agentLink = AgentLink(configuration: link, driver: driver, logger: quiet)
         let task = Task { try await agentLink.run() }
         while !server.isConnected { try await Task.sleep(for: .milliseconds(5)) }

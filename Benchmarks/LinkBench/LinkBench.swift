@@ -51,6 +51,11 @@ struct LinkBench {
         await agent.stop()
         let (leanSequential, leanParallel) = try await AgentUnderTest.measureLean(
             buildDirectory: buildDirectory, pki: pki, sequential: sequential, inFlight: concurrent, rounds: concurrentRounds, runs: runs)
+        let stateDirectory = NSTemporaryDirectory() + "linkbench-state-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: stateDirectory) }
+        let (journalSequential, journalParallel) = try await AgentUnderTest.measureLean(
+            buildDirectory: buildDirectory, pki: pki, sequential: sequential, inFlight: concurrent, rounds: concurrentRounds, runs: runs,
+            stateDirectory: stateDirectory)
         await echo.stop()
 
         print("\n1. Command round trip, \(sample.utf8.count)-byte command, loopback wss; throughput with \(concurrent) in flight, best of \(runs)")
@@ -61,6 +66,10 @@ struct LinkBench {
         print(Report.row("  one at a time", leanSequential))
         print("     throughput: \(Report.rate(leanParallel)) commands/s = \(Report.ratio(leanParallel, echoParallel))× the echo (goal ≥ 0.5×); "
               + "p99 \(Report.ratio(leanSequential.p99, echoSequential.p99))× the echo (goal ≤ 2×)")
+        print("   the same with --state-dir: every command journalled (begun, verdict) and fsync'd, in groups")
+        print(Report.row("  one at a time", journalSequential))
+        print("     throughput: \(Report.rate(journalParallel)) commands/s = \(Report.ratio(journalParallel, echoParallel))× the echo; "
+              + "\(Report.ratio(journalParallel, leanParallel))× without the journal")
         print("   the same through the dev control plane, which decodes and records every message as")
         print("   strictly as the real server (its own cost included)")
         print(Report.row("  one at a time", agentSequential))
