@@ -104,35 +104,9 @@ public struct APIKeyStore: Sendable {
 
     /// Stores the key as this agent id's: write, fsync, rename, fsync the folder.
     func save(_ key: String) throws {
-        Self.makeDirectories(directory)
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw LinkError.configuration("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        try StateFiles.makeDirectories(directory)
         let text = JSONValue.object(["agentId": .string(agentID), "apiKey": .string(key)]).jsonString() + "\n"
-        let written = text.withCString { write(fd, $0, strlen($0)) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == text.utf8.count, synced, rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw LinkError.configuration("cannot write \(path): \(reason)")
-        }
-        // The rename itself lasts only once the folder's entry is on disk.
-        let folder = open(directory, O_RDONLY | O_DIRECTORY)
-        if folder >= 0 {
-            fsync(folder)
-            close(folder)
-        }
-    }
-
-    /// `mkdir -p` with mode 0700: an agent of a multi-driver agent keeps its key one folder down
-    /// (`<state-dir>/<agent id>`), and the state dir itself may not exist yet.
-    private static func makeDirectories(_ directory: String) {
-        var path = directory.hasPrefix("/") ? "" : "."
-        for component in directory.split(separator: "/") {
-            path += "/" + component
-            mkdir(path, 0o700)
-        }
+        try StateFiles.replace(path, in: directory, with: Array(text.utf8))
     }
 }
 

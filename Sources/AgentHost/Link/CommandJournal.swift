@@ -163,7 +163,7 @@ final class CommandJournal: Sendable {
     init(directory: String, capacity: Int = 4096) throws(LinkError) {
         self.directory = directory
         path = directory + "/" + Self.fileName
-        try Self.makeDirectories(directory)
+        try StateFiles.makeDirectories(directory)
         let (index, records, skipped) = JournalIndex.load(try Self.readAll(path), capacity: capacity)
         let interrupted = index.entries.values.filter { $0.verdict == nil }.count
         loaded = (records, skipped, interrupted)
@@ -287,37 +287,13 @@ final class CommandJournal: Sendable {
         return bytes
     }
 
-    /// Writes `records` to a new file, fsyncs it, renames it over `path` and fsyncs the folder
-    /// (so the rename itself survives a power cut); returns the new file open for appending.
+    /// Replaces the file with `records` (crash-safe, `StateFiles.replace`); returns it open for
+    /// appending.
     private static func rewrite(_ path: String, directory: String, with records: [JournalRecord]) throws(LinkError) -> Int32 {
-        let temporary = path + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw failure("cannot write", temporary) }
-        let bytes = records.flatMap(\.line)
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(descriptor) == 0, rename(temporary, path) == 0 else {
-            let error = failure("cannot write", temporary)
-            close(descriptor)
-            throw error
-        }
-        close(descriptor)
-        let folder = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if folder >= 0 {
-            fsync(folder)
-            close(folder)
-        }
+        try StateFiles.replace(path, in: directory, with: records.flatMap(\.line))
         let appending = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard appending >= 0 else { throw failure("cannot open", path) }
         return appending
-    }
-
-    /// `mkdir -p` with mode 0700 (the state dir may not exist yet).
-    private static func makeDirectories(_ directory: String) throws(LinkError) {
-        var path = directory.hasPrefix("/") ? "" : "."
-        for component in directory.split(separator: "/") {
-            path += "/" + component
-            if mkdir(path, 0o700) != 0 && errno != EEXIST { throw failure("cannot create the folder", path) }
-        }
     }
 
     private static func failure(_ what: String, _ path: String) -> LinkError {
