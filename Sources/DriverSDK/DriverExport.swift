@@ -82,6 +82,8 @@ final class DriverInstance: Sendable {
     /// Read once: constant for the instance's lifetime (header), and the cheapest ABI call.
     let capabilities: ssd_capabilities
     let streams = Mutex<[UInt64: LogStreamEntry]>([:])
+    /// The driver's `prepare()`, begun at create; every operation waits for it.
+    let preparation: PreparationGate
 
     struct LogStreamEntry: Sendable {
         let writer: LogWriter
@@ -94,6 +96,14 @@ final class DriverInstance: Sendable {
         // Every operation is an async function run in a task of its own; the exported C
         // function returns at once. So SDK drivers never block the caller (nonblocking-calls).
         self.capabilities = driver.capabilities.union(.nonblockingCalls).rawValue
+        self.preparation = PreparationGate { [driver] in try await driver.prepare() }
+        preparation.begin()
+    }
+
+    /// The driver, once prepared: what every operation but describe and capabilities goes through.
+    func prepared() async throws(DriverError) -> any StreamSpaceDriver {
+        try await preparation.wait()
+        return driver
     }
 
     static func from(_ pointer: OpaquePointer?) -> DriverInstance {
@@ -162,6 +172,7 @@ private func sdkDestroy(_ pointer: OpaquePointer?) {
             stream.task?.cancel()
             await stream.task?.value
         }
+        await instance.preparation.finish()
         await instance.driver.shutdown()
         done.signal()
     }
@@ -177,29 +188,36 @@ private func sdkCapabilities(_ pointer: OpaquePointer?) -> ssd_capabilities {
 }
 
 private func sdkHealth(_ pointer: OpaquePointer?, _ reply: ssd_reply) {
-    let driver = DriverInstance.from(pointer).driver
-    Reply(raw: reply).run { await driver.health() }
+    let instance = DriverInstance.from(pointer)
+    Reply(raw: reply).run {
+        // Not prepared is a state to report, not a failed call.
+        do {
+            return await (try await instance.prepared()).health()
+        } catch {
+            return Health(.unhealthy, detail: DriverError(describing: error).message)
+        }
+    }
 }
 
 private func sdkStart(_ pointer: OpaquePointer?, _ spec: UnsafePointer<CChar>?, _ length: Int, _ reply: ssd_reply) {
-    let driver = DriverInstance.from(pointer).driver
+    let instance = DriverInstance.from(pointer)
     let reply = Reply(raw: reply)
     do {
         let spec = try JSONCoding.decode(SessionSpec.self, from: bytes(spec, length), what: "session spec")
         try spec.validate()
-        reply.run { try await driver.start(spec) }
+        reply.run { try await instance.prepared().start(spec) }
     } catch {
         reply.fail(error)
     }
 }
 
 private func sdkStop(_ pointer: OpaquePointer?, _ request: UnsafePointer<CChar>?, _ length: Int, _ reply: ssd_reply) {
-    let driver = DriverInstance.from(pointer).driver
+    let instance = DriverInstance.from(pointer)
     let reply = Reply(raw: reply)
     do {
         let request = try JSONCoding.decode(StopRequest.self, from: bytes(request, length), what: "stop request")
         if let problem = SessionID.problem(request.sessionId) { throw DriverError(.invalidArgument, problem) }
-        reply.run { try await driver.stop(request) }
+        reply.run { try await instance.prepared().stop(request) }
     } catch {
         reply.fail(error)
     }
@@ -210,11 +228,11 @@ private func withSessionID<T: Encodable & Sendable>(
     _ pointer: OpaquePointer?, _ id: UnsafePointer<CChar>?, _ length: Int, _ reply: ssd_reply,
     _ operation: @escaping @Sendable (any StreamSpaceDriver, String) async throws -> T
 ) {
-    let driver = DriverInstance.from(pointer).driver
+    let instance = DriverInstance.from(pointer)
     let reply = Reply(raw: reply)
     do {
         let id = try sessionID(id, length)
-        reply.run { try await operation(driver, id) }
+        reply.run { try await operation(instance.prepared(), id) }
     } catch {
         reply.fail(error)
     }
@@ -225,8 +243,8 @@ private func sdkGet(_ pointer: OpaquePointer?, _ id: UnsafePointer<CChar>?, _ le
 }
 
 private func sdkList(_ pointer: OpaquePointer?, _ reply: ssd_reply) {
-    let driver = DriverInstance.from(pointer).driver
-    Reply(raw: reply).run { SessionList(sessions: try await driver.sessions()) }
+    let instance = DriverInstance.from(pointer)
+    Reply(raw: reply).run { SessionList(sessions: try await instance.prepared().sessions()) }
 }
 
 private func sdkHibernate(_ pointer: OpaquePointer?, _ id: UnsafePointer<CChar>?, _ length: Int, _ reply: ssd_reply) {
@@ -238,8 +256,8 @@ private func sdkWake(_ pointer: OpaquePointer?, _ id: UnsafePointer<CChar>?, _ l
 }
 
 private func sdkNodeMetrics(_ pointer: OpaquePointer?, _ reply: ssd_reply) {
-    let driver = DriverInstance.from(pointer).driver
-    Reply(raw: reply).run { try await driver.nodeMetrics() }
+    let instance = DriverInstance.from(pointer)
+    Reply(raw: reply).run { try await instance.prepared().nodeMetrics() }
 }
 
 private func sdkSessionMetrics(_ pointer: OpaquePointer?, _ id: UnsafePointer<CChar>?, _ length: Int, _ reply: ssd_reply) {
@@ -273,7 +291,7 @@ private func sdkOpenLogs(_ pointer: OpaquePointer?, _ streamID: UInt64, _ json: 
     let task = Task {
         var failure: DriverError?
         do {
-            try await instance.driver.streamLogs(request, to: writer)
+            try await instance.prepared().streamLogs(request, to: writer)
             if writer.isCancelled { failure = DriverError(.cancelled, "cancelled") }
         } catch {
             failure = writer.isCancelled ? DriverError(.cancelled, "cancelled") : DriverError(describing: error)

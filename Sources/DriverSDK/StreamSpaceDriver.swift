@@ -15,6 +15,13 @@ public protocol StreamSpaceDriver: AnyObject, Sendable {
     /// down: report that from `health()`.
     init(configuration: JSONValue, host: DriverHost) throws
 
+    /// The driver's asynchronous start: log in, discover the platform's API versions — whatever
+    /// needs the platform. The SDK calls it once, in the background, right after `init` (which
+    /// must stay quick and offline); every operation waits for it to finish. When it throws a
+    /// retryable error (UNAVAILABLE, TIMEOUT…) the next operation calls it again; any other error
+    /// is final and every operation reports it. Health reports it as `unhealthy`.
+    func prepare() async throws
+
     var description: DriverDescription { get }
     /// Constant for the instance's lifetime.
     var capabilities: DriverCapabilities { get }
@@ -41,6 +48,8 @@ public protocol StreamSpaceDriver: AnyObject, Sendable {
 }
 
 extension StreamSpaceDriver {
+    public func prepare() async throws {}
+
     public func hibernate(_ id: String) async throws -> SessionStatus {
         throw DriverError(.unsupported, "\(description.name) does not hibernate sessions")
     }
