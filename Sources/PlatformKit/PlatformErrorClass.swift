@@ -57,9 +57,19 @@ public enum PlatformErrorClass {
         return false
     }
 
+    /// Kubernetes' machine-readable `reason`s whose meaning the status alone does not give:
+    /// a 409 is a name taken (AlreadyExists) or a stale write (Conflict: read again, then write).
+    static let reasonRules: [String: DriverStatusCode] = [
+        "Conflict": .failedPrecondition, "AlreadyExists": .alreadyExists,
+        "ServerTimeout": .timeout, "Timeout": .timeout,
+        "TooManyRequests": .unavailable, "ServiceUnavailable": .unavailable,
+    ]
+
     /// The code for a refusal. `status` is the HTTP status, or nil for a failure reported
-    /// inside a 200 (LXD's background operations, Docker's pull progress).
-    public static func code(status: Int?, message: String) -> DriverStatusCode {
+    /// inside a 200 (LXD's background operations, Docker's pull progress); `reason` is a
+    /// platform's machine-readable cause (Kubernetes' Status `reason`), read first.
+    public static func code(status: Int?, message: String, reason: String? = nil) -> DriverStatusCode {
+        if let reason, let code = reasonRules[reason] { return code }
         // Searched as ASCII-lowercased bytes, over the head of the text only: a platform's
         // reason is short, and a hostile body must not make every refusal cost milliseconds.
         let text = message.utf8.prefix(maxSearchedBytes).map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
@@ -93,13 +103,33 @@ public enum PlatformErrorClass {
 public struct PlatformRefusal: Sendable, Equatable {
     public var status: Int?
     public var message: String
+    /// The platform's machine-readable cause, when it gives one (Kubernetes: "Forbidden").
+    public var reason: String?
+    /// How long the platform asked to be left alone (`Retry-After` on a 429 or 503).
+    public var retryAfterMs: Int64?
 
-    public init(status: Int?, message: String) {
+    public init(status: Int?, message: String, reason: String? = nil, retryAfterMs: Int64? = nil) {
         self.status = status
         self.message = message
+        self.reason = reason
+        self.retryAfterMs = retryAfterMs
     }
 
-    public var code: DriverStatusCode { PlatformErrorClass.code(status: status, message: message) }
+    public var code: DriverStatusCode { PlatformErrorClass.code(status: status, message: message, reason: reason) }
+
+    /// The driver's error: `<prefix>: <what>: <message>`, with the platform's retry delay.
+    public func error(_ prefix: String, what: String) -> DriverError {
+        let text = message.isEmpty ? "HTTP \(status.map(String.init) ?? "error")" : message
+        return DriverError(code, "\(prefix): \(what): \(text)", retryAfterMs: retryAfterMs)
+    }
+
+    /// The same refusal with the wait the answer's `Retry-After` asks for.
+    public func retrying(after response: PlatformResponse, now: Int64? = nil) -> PlatformRefusal {
+        var copy = self
+        copy.retryAfterMs = now.map { RetryAfter.milliseconds(status: response.status, headers: response.headers, now: $0) }
+            ?? RetryAfter.milliseconds(status: response.status, headers: response.headers)
+        return copy
+    }
 
     /// LXD: a sync error `{"type": "error", "error_code": 404, "error": "…"}`, or the `/wait`
     /// answer of an operation that failed `{"metadata": {"status_code": 400, "err": "…"}}`
