@@ -92,13 +92,16 @@ public final class PlatformHTTPClient: Sendable {
     let hostHeader: String
     /// TLS to a remote platform (nil: plain HTTP or a unix socket); WebSockets use it too.
     let tlsConfiguration: TLSConfiguration?
+    /// Sent with every request as its Authorization header.
+    public let credentials: PlatformCredentials
 
     /// - maxConnections: HTTP/1.1 connections kept to the platform; concurrent calls beyond it
     ///   queue. Platform calls are slow (container creation) rather than many, so the default
     ///   lets a burst of session starts run side by side.
     public init(address: PlatformAddress, platformName: String, maxConnections: Int = 32,
-                connectTimeout: Duration = .seconds(5)) throws(DriverError) {
+                connectTimeout: Duration = .seconds(5), credentials: PlatformCredentials = .none) throws(DriverError) {
         self.address = address
+        self.credentials = credentials
         self.platformName = platformName
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .nanoseconds(Int64(connectTimeout.nanoseconds)))
@@ -149,13 +152,16 @@ public final class PlatformHTTPClient: Sendable {
         return tls
     }
 
-    /// Sends a request and reads the whole answer (at most `maxBody` bytes).
+    /// Sends a request and reads the whole answer (at most `maxBody` bytes). `json` is
+    /// shorthand for `body: .json(…)`; `headers` are added to this request only.
     public func request(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [],
-                        json body: JSONValue? = nil, timeout: Duration = .seconds(30),
+                        json: JSONValue? = nil, body: PlatformRequestBody? = nil, headers: [(String, String)] = [],
+                        timeout: Duration = .seconds(30),
                         maxBody: Int = 64 << 20) async throws(DriverError) -> PlatformResponse {
         let what = "\(method) \(path)"
+        let request = try makeRequest(method, path, query: query, body: try Self.body(json: json, body: body), headers: headers)
         do {
-            let response = try await client.execute(makeRequest(method, path, query: query, body: body),
+            let response = try await client.execute(request,
                                                     timeout: .nanoseconds(Int64(timeout.nanoseconds)))
             let bytes = try await response.body.collect(upTo: maxBody)
             return PlatformResponse(status: Int(response.status.code), headers: response.headers,
@@ -168,10 +174,11 @@ public final class PlatformHTTPClient: Sendable {
     /// Sends a request whose answer streams (logs, pulls, events). `timeout` bounds the whole
     /// exchange, streaming included; pass nil for streams that last as long as the caller reads.
     public func stream(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [],
-                       json body: JSONValue? = nil, timeout: Duration?) async throws(DriverError) -> PlatformStream {
+                       json: JSONValue? = nil, body: PlatformRequestBody? = nil, headers: [(String, String)] = [],
+                       timeout: Duration?) async throws(DriverError) -> PlatformStream {
         let what = "\(method) \(path)"
+        let request = try makeRequest(method, path, query: query, body: try Self.body(json: json, body: body), headers: headers)
         do {
-            let request = makeRequest(method, path, query: query, body: body)
             let response: HTTPClientResponse
             if let timeout {
                 response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.nanoseconds)))
@@ -214,15 +221,39 @@ public final class PlatformHTTPClient: Sendable {
         return DriverError(.unavailable, "\(platformName) at \(address): \(what) failed: \(failure.phrase)")
     }
 
-    private func makeRequest(_ method: HTTPMethod, _ path: String, query: [(String, String)],
-                             body: JSONValue?) -> HTTPClientRequest {
+    static func body(json: JSONValue?, body: PlatformRequestBody?) throws(DriverError) -> PlatformRequestBody? {
+        switch (json, body) {
+        case (let json?, nil): return .json(json)
+        case (nil, let body): return body
+        case (_?, _?): throw DriverError(.internal, "a request was given both a JSON body and another body")
+        }
+    }
+
+    /// The request as sent: the caller's headers checked (one line each; Host, Content-Type
+    /// and Authorization are the client's own), then the credentials' Authorization.
+    func makeRequest(_ method: HTTPMethod, _ path: String, query: [(String, String)],
+                     body: PlatformRequestBody?, headers: [(String, String)] = []) throws(DriverError) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: baseURL + path + QueryString.encode(query))
         request.method = method
         request.headers.add(name: "Host", value: hostHeader)
         request.headers.add(name: "User-Agent", value: "streamspace-agent")
+        for (name, value) in headers {
+            let reserved = ["host", "content-type", "authorization", "content-length"]
+            guard !name.isEmpty, name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }),
+                  !reserved.contains(name.lowercased()) else {
+                throw DriverError(.internal, "\(platformName): the header name \"\(name)\" is not one a request may set")
+            }
+            guard !value.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0 }) else {
+                throw DriverError(.internal, "\(platformName): the header \(name) holds a line break or NUL")
+            }
+            request.headers.replaceOrAdd(name: name, value: value)
+        }
+        if let authorization = try credentials.authorization() {
+            request.headers.add(name: "Authorization", value: authorization)
+        }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body.jsonString()))
+            request.headers.add(name: "Content-Type", value: body.contentType)
+            request.body = .bytes(ByteBuffer(bytes: body.bytes))
         }
         return request
     }
