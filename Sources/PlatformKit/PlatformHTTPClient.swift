@@ -8,25 +8,10 @@ import NIOSSL
 /// with optional client certificates (a remote Docker daemon or LXD server).
 public enum PlatformAddress: Sendable, Equatable, CustomStringConvertible {
     case unixSocket(path: String)
-    case http(host: String, port: Int, tls: TLSFiles?)
+    case http(host: String, port: Int, tls: TLSMaterial?)
 
-    /// PEM files for TLS to a platform API, the way Docker and LXD clients keep them.
-    public struct TLSFiles: Sendable, Equatable {
-        /// Trust only this CA; nil means the system's roots.
-        public var caFile: String?
-        public var certificateFile: String?
-        public var keyFile: String?
-        /// Never the default: the operator asked for it explicitly.
-        public var skipVerify: Bool
-
-        public init(caFile: String? = nil, certificateFile: String? = nil, keyFile: String? = nil,
-                    skipVerify: Bool = false) {
-            self.caFile = caFile
-            self.certificateFile = certificateFile
-            self.keyFile = keyFile
-            self.skipVerify = skipVerify
-        }
-    }
+    /// Docker's and LXD's name for it: their TLS is files.
+    public typealias TLSFiles = TLSMaterial
 
     public var description: String {
         switch self {
@@ -129,27 +114,8 @@ public final class PlatformHTTPClient: Sendable {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    static func tlsConfiguration(_ files: PlatformAddress.TLSFiles, platformName: String) throws(DriverError) -> TLSConfiguration {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        do {
-            if let ca = files.caFile {
-                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
-            }
-            switch (files.certificateFile, files.keyFile) {
-            case (let cert?, let key?):
-                tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
-                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
-            case (nil, nil): break
-            default:
-                throw DriverError(.invalidArgument, "\(platformName): a client certificate needs both its certificate and its key file")
-            }
-        } catch let error as DriverError {
-            throw error
-        } catch {
-            throw DriverError(.invalidArgument, "\(platformName): cannot read the TLS files (\(error))")
-        }
-        if files.skipVerify { tls.certificateVerification = .none }
-        return tls
+    static func tlsConfiguration(_ material: TLSMaterial, platformName: String) throws(DriverError) -> TLSConfiguration {
+        try material.configuration(platformName: platformName)
     }
 
     /// Sends a request and reads the whole answer (at most `maxBody` bytes). `json` is
