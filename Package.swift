@@ -148,8 +148,10 @@ let package = Package(
 
         .target(name: "KubernetesDriver",
                 dependencies: ["DriverSDK", "DriverModel", "PlatformKit",
+                               .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                .product(name: "NIOCore", package: "swift-nio"),
                                .product(name: "NIOHTTP1", package: "swift-nio"),
+                               .product(name: "NIOSSL", package: "swift-nio-ssl"),
                                .product(name: "Yams", package: "Yams")],
                 path: "Plugins/Kubernetes", exclude: ["README.md", "Entry"]),
         .target(name: "KubernetesDriverEntry", dependencies: ["KubernetesDriver", "DriverABI", "DriverSDK"],
