@@ -78,7 +78,7 @@ final class KubeTransport: Sendable {
 
     /// A streaming answer (watch, follow logs); nil timeout: as long as the caller reads.
     func stream(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [],
-                timeout: Duration?) async throws(DriverError) -> PlatformStream {
+                timeout: Duration?) async throws(DriverError) -> KubeStream {
         let request = try makeRequest(method, path, query: query, body: nil, contentType: "application/json")
         do {
             let response: HTTPClientResponse
@@ -87,7 +87,7 @@ final class KubeTransport: Sendable {
             } else {
                 response = try await client.execute(request, deadline: .distantFuture)
             }
-            return PlatformStream(status: Int(response.status.code), headers: response.headers, body: response.body)
+            return KubeStream(status: Int(response.status.code), body: response.body)
         } catch {
             throw transportError(error, what: "\(method) \(path)", timeout: timeout)
         }
@@ -155,4 +155,11 @@ final class TokenSource: Sendable {
             return token
         }
     }
+}
+
+/// A streaming answer: the status, then the body as it arrives; leaving the iteration early
+/// cancels the request.
+struct KubeStream: Sendable {
+    var status: Int
+    var body: HTTPClientResponse.Body
 }

@@ -104,7 +104,7 @@ final class KubernetesDriver: StreamSpaceDriver {
             let usage = metrics.isSuccess ? "metrics.k8s.io served" : "metrics.k8s.io not served: node and session usage are estimates (install metrics-server)"
             return Health(.healthy, detail: "Kubernetes \(version["gitVersion"]?.stringValue ?? "?") at \(api.transport.connection.summary), namespace \(api.namespace); \(usage)")
         } catch {
-            return Health(.unhealthy, detail: DriverError(describing: error).message)
+            return Health(.unhealthy, detail: error.message)
         }
     }
 

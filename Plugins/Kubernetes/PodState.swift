@@ -1,4 +1,5 @@
 import DriverModel
+import PlatformKit
 
 /// What one pod says about its session: its name and IP, whether it is Ready, and — when it
 /// cannot start or keep running — Kubernetes' own reason (ImagePullBackOff, ErrImagePull,
