@@ -243,6 +243,14 @@ let package = Package(
             dependencies: ["KubernetesDriver", "DriverModel", "DriverSDK", "PlatformKit"],
             path: "Tests/KubernetesDriverTests"
         ),
+        // The Kubernetes driver through the agent's runtime against the test API server
+        // (Scripts/kube-sandbox.sh), observed with the real kubectl.
+        .testTarget(
+            name: "KubernetesLiveTests",
+            dependencies: ["AgentHost", "AgentTestSupport", "DriverModel",
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tests/KubernetesLiveTests"
+        ),
         // The drivers' response parsers against golden captures of Docker's and LXD's answers.
         .testTarget(
             name: "DriverParserTests",
