@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "sample", type: .dynamic, targets: ["SampleDriver"]),
         .library(name: "docker", type: .dynamic, targets: ["DockerDriverEntry"]),
         .library(name: "lxd", type: .dynamic, targets: ["LXDDriverEntry"]),
+        .library(name: "kubernetes", type: .dynamic, targets: ["KubernetesDriverEntry"]),
         // A second Swift driver, for the tests of two Swift drivers in one process.
         .library(name: "twin", type: .dynamic, targets: ["TwinDriver"]),
     ],
@@ -35,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        // kubeconfig is YAML; the Kubernetes driver reads it with a real parser.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // The contract: one C header, nothing else.
@@ -143,6 +146,17 @@ let package = Package(
         .target(name: "LXDDriverEntry", dependencies: ["LXDDriver", "DriverABI", "DriverSDK"], path: "Plugins/LXD/Entry",
                 linkerSettings: swiftDriverLinkerSettings),
 
+        .target(name: "KubernetesDriver",
+                dependencies: ["DriverSDK", "DriverModel", "PlatformKit",
+                               .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOHTTP1", package: "swift-nio"),
+                               .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                               .product(name: "Yams", package: "Yams")],
+                path: "Plugins/Kubernetes", exclude: ["README.md", "Entry"]),
+        .target(name: "KubernetesDriverEntry", dependencies: ["KubernetesDriver", "DriverABI", "DriverSDK"],
+                path: "Plugins/Kubernetes/Entry", linkerSettings: swiftDriverLinkerSettings),
+
         .target(name: "TwinDriver", dependencies: ["DriverSDK"], path: "Tests/Drivers/Twin",
                 linkerSettings: swiftDriverLinkerSettings),
 
@@ -221,6 +235,21 @@ let package = Package(
             dependencies: ["AgentHost", "AgentTestSupport", "DevControlPlane", "ControlPlaneProtocol", "DriverModel",
                            .product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "Tests/DockerDriverTests"
+        ),
+        // The Kubernetes driver's pure parts (kubeconfig, manifests, pod status) against golden
+        // captures of a real kube-apiserver, and its live tests against the test API server.
+        .testTarget(
+            name: "KubernetesDriverTests",
+            dependencies: ["KubernetesDriver", "DriverModel", "DriverSDK", "PlatformKit"],
+            path: "Tests/KubernetesDriverTests"
+        ),
+        // The Kubernetes driver through the agent's runtime against the test API server
+        // (Scripts/kube-sandbox.sh), observed with the real kubectl.
+        .testTarget(
+            name: "KubernetesLiveTests",
+            dependencies: ["AgentHost", "AgentTestSupport", "DriverModel",
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tests/KubernetesLiveTests"
         ),
         // The drivers' response parsers against golden captures of Docker's and LXD's answers.
         .testTarget(

@@ -1,0 +1,74 @@
+import DriverModel
+import NIOHTTP1
+import PlatformKit
+
+/// The API calls the driver makes, in one namespace: paths of the core and apps groups, JSON in
+/// and out, and every refusal turned into the driver's error with the server's own words
+/// (KubeStatus).
+final class KubeAPI: Sendable {
+    let transport: KubeTransport
+    let namespace: String
+    let timeout: Duration
+
+    init(transport: KubeTransport, namespace: String, timeout: Duration) {
+        self.transport = transport
+        self.namespace = namespace
+        self.timeout = timeout
+    }
+
+    // MARK: Paths
+
+    var deployments: String { "/apis/apps/v1/namespaces/\(namespace)/deployments" }
+    var services: String { "/api/v1/namespaces/\(namespace)/services" }
+    var pods: String { "/api/v1/namespaces/\(namespace)/pods" }
+    var claims: String { "/api/v1/namespaces/\(namespace)/persistentvolumeclaims" }
+
+    // MARK: Calls
+
+    /// `allowed` statuses come back to the caller; any other failure is an error naming `what`.
+    func call(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
+              contentType: String = "application/json", allowed: Set<Int> = [], timeout: Duration? = nil,
+              what: @autoclosure () -> String) async throws(DriverError) -> PlatformResponse {
+        let bytes = body.map { Array($0.jsonString().utf8) }
+        let response = try await transport.request(method, path, query: query, body: bytes, contentType: contentType,
+                                                   timeout: timeout ?? self.timeout)
+        if response.isSuccess || allowed.contains(response.status) { return response }
+        throw KubeStatus.error(status: response.status, body: try? response.json(), fallback: response.bodyText, what: what())
+    }
+
+    /// The object, or nil when there is none (404).
+    func get(_ path: String, what: @autoclosure () -> String) async throws(DriverError) -> JSONValue? {
+        let response = try await call(.GET, path, allowed: [404], what: what())
+        return response.status == 404 ? nil : try response.json()
+    }
+
+    /// A list's items and its resourceVersion (where a watch starts).
+    func list(_ path: String, selector: String, what: @autoclosure () -> String) async throws(DriverError) -> (items: [JSONValue], resourceVersion: String?) {
+        let list = try await call(.GET, path, query: [("labelSelector", selector)], what: what()).json()
+        guard let items = list["items"]?.arrayValue ?? (list["items"] == .null ? [] : nil) else {
+            throw DriverError(.internal, "kubernetes: \(what()): the answer has no items list")
+        }
+        return (items, list["metadata"]?["resourceVersion"]?.stringValue)
+    }
+
+    /// Creates an object; nil when one of that name exists already (409 AlreadyExists).
+    func create(_ path: String, _ object: JSONValue, what: @autoclosure () -> String) async throws(DriverError) -> JSONValue? {
+        let response = try await call(.POST, path, body: object, allowed: [409], what: what())
+        return response.status == 409 ? nil : try response.json()
+    }
+
+    /// Deletes an object; one that is gone already is fine (R6). Background propagation: the
+    /// garbage collector removes what the object owns (the ReplicaSet, its pods, the Service).
+    func delete(_ path: String, what: @autoclosure () -> String) async throws(DriverError) {
+        let options: JSONValue = .object(["kind": .string("DeleteOptions"), "apiVersion": .string("v1"),
+                                          "propagationPolicy": .string("Background")])
+        _ = try await call(.DELETE, path, body: options, allowed: [404], what: what())
+    }
+
+    /// Sets a Deployment's replicas through its `scale` subresource (JSON merge patch).
+    func scale(deployment name: String, to replicas: Int) async throws(DriverError) {
+        let patch: JSONValue = .object(["spec": .object(["replicas": .int(Int64(replicas))])])
+        _ = try await call(.PATCH, "\(deployments)/\(name)/scale", body: patch, contentType: "application/merge-patch+json",
+                           what: "scaling deployment \(name) to \(replicas)")
+    }
+}

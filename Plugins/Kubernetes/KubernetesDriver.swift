@@ -1,0 +1,249 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import DriverModel
+import DriverSDK
+import PlatformKit
+import Synchronization
+
+/// StreamSpace sessions as Kubernetes workloads, through the REST API (never kubectl).
+///
+/// A session is a Deployment `ss-<id>` of one pod (labelled `streamspace.io/*`, requests equal
+/// to limits), a ClusterIP Service named exactly the session id and owned by the Deployment, and,
+/// with a persistent home, the user's PVC `home-<user>`. Hibernation scales the Deployment to 0
+/// (the PVC stays: disk-only). The cluster is the only record: a new driver instance finds every
+/// session again by label.
+final class KubernetesDriver: StreamSpaceDriver {
+    let description = DriverDescription(
+        name: "kubernetes", version: "1.0.0", platform: "kubernetes", vendor: "StreamSpace",
+        description: "Sessions as Deployments and Services on a Kubernetes cluster (API 1.24+)")
+    let capabilities: DriverCapabilities = [
+        .hibernateDisk, .nodeMetrics, .sessionMetrics, .logs, .logsFollow, .persistentHome, .sessionEvents,
+    ]
+
+    let configuration: KubernetesConfiguration
+    let host: DriverHost
+    private let environment: [String: String]
+    /// Set once by `prepare`; every operation runs after it (the SDK's PreparationGate).
+    private let prepared = Mutex<KubeAPI?>(nil)
+    let watcher = Mutex<Task<Void, Never>?>(nil)
+    /// The last status told to the host per session, so a watch event that changes nothing the
+    /// Control Plane sees is not sent again.
+    let reported = Mutex<[String: SessionStatus]>([:])
+
+    required init(configuration json: JSONValue, host: DriverHost) throws {
+        configuration = try KubernetesConfiguration(json)
+        self.host = host
+        var environment: [String: String] = [:]
+        for name in ["KUBECONFIG", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "HOME"] {
+            if let value = getenv(name) { environment[name] = String(cString: value) }
+        }
+        self.environment = environment
+    }
+
+    /// Reads the kubeconfig (or the service account), opens the client, checks the namespace,
+    /// then starts the pod watch. Runs in the background after create (DriverSDK).
+    func prepare() async throws {
+        let (connection, namespace) = try ConnectionSource.resolve(configuration, environment: environment)
+        if connection.skipVerify {
+            host.log(.warning, "kubernetes: TLS verification of \(connection.summary) is OFF (insecure-skip-tls-verify in the kubeconfig)")
+        } else if !connection.useTLS {
+            host.log(.warning, "kubernetes: talking to \(connection.summary) without TLS")
+        }
+        let api = KubeAPI(transport: try KubeTransport(connection), namespace: namespace, timeout: configuration.apiTimeout)
+        do {
+            let found = try await api.call(.GET, "/api/v1/namespaces/\(namespace)", allowed: [403, 404],
+                                           what: "reading namespace \(namespace)")
+            if found.status == 404 {
+                throw DriverError(.failedPrecondition,
+                                  "kubernetes: namespace \"\(namespace)\" does not exist on \(connection.summary): create it (kubectl create namespace \(namespace)) or set the driver config \"namespace\"")
+            }
+        } catch {
+            await api.transport.shutdown()
+            throw error
+        }
+        prepared.withLock { $0 = api }
+        host.log(.info, "kubernetes: using \(connection.summary), namespace \(namespace)")
+        startWatching(api)
+    }
+
+    func api() throws(DriverError) -> KubeAPI {
+        guard let api = prepared.withLock({ $0 }) else {
+            throw DriverError(.unavailable, "kubernetes: the driver is not connected yet")
+        }
+        return api
+    }
+
+    var manifests: SessionManifests {
+        get throws(DriverError) {
+            SessionManifests(namespace: try api().namespace, storageClass: configuration.storageClass,
+                             homeSize: configuration.homeSize, homeAccessMode: configuration.homeAccessMode,
+                             homeMountPath: configuration.homeMountPath, imagePullPolicy: configuration.imagePullPolicy)
+        }
+    }
+
+    func shutdown() async {
+        // No session_changed after destroy (R8): the watch ends before the client closes.
+        let task = watcher.withLock { task in
+            defer { task = nil }
+            return task
+        }
+        task?.cancel()
+        await task?.value
+        await prepared.withLock({ $0 })?.transport.shutdown()
+    }
+
+    // MARK: Health
+
+    func health() async -> Health {
+        do {
+            let api = try api()
+            let version = try await api.call(.GET, "/version", what: "reading the version").json()
+            let metrics = try await api.call(.GET, "/apis/metrics.k8s.io/v1beta1", allowed: [403, 404, 503],
+                                             what: "looking for metrics.k8s.io")
+            let usage = metrics.isSuccess ? "metrics.k8s.io served" : "metrics.k8s.io not served: node and session usage are estimates (install metrics-server)"
+            return Health(.healthy, detail: "Kubernetes \(version["gitVersion"]?.stringValue ?? "?") at \(api.transport.connection.summary), namespace \(api.namespace); \(usage)")
+        } catch {
+            return Health(.unhealthy, detail: error.message)
+        }
+    }
+
+    // MARK: Lifecycle
+
+    func start(_ spec: SessionSpec) async throws -> SessionStatus {
+        let manifests = try self.manifests
+        let deployment = try manifests.deployment(spec)  // validates the whole spec first (R7)
+        let api = try api()
+        let name = KubernetesNames.deployment(spec.id)
+        var made = Made()
+        if spec.persistentHome {
+            made.claim = try await api.create(api.claims, manifests.homeClaim(user: spec.user),
+                                              what: "creating PVC \(KubernetesNames.homeClaim(spec.user))") != nil
+        }
+        var created = try await api.create(api.deployments, deployment, what: "creating deployment \(name)")
+        if created == nil {
+            // A repeated start (R6), or one an earlier agent began: finish it.
+            created = try await api.get("\(api.deployments)/\(name)", what: "reading deployment \(name)")
+            guard let existing = created, existing["metadata"]?["labels"]?[KubernetesNames.sessionLabel]?.stringValue == spec.id else {
+                throw DriverError(.alreadyExists, "kubernetes: deployment \(name) exists and is not session \(spec.id)'s")
+            }
+            if existing["spec"]?["replicas"]?.intValue == 0 { try await api.scale(deployment: name, to: 1) }
+        } else {
+            made.deployment = true
+        }
+        TestCrashPoint.reached("kubernetes:start-after-deployment")
+        do {
+            guard let uid = created?["metadata"]?["uid"]?.stringValue else {
+                throw DriverError(.internal, "kubernetes: deployment \(name) has no uid")
+            }
+            if let service = manifests.service(spec, ownerUID: uid) {
+                made.service = try await api.create(api.services, service, what: "creating service \(spec.id)") != nil
+            }
+            return try await waitReady(spec.id, api: api)
+        } catch {
+            await cleanUp(made, spec: spec, api: api)
+            throw error
+        }
+    }
+
+    /// What one start created, so a start that fails removes exactly that.
+    struct Made {
+        var claim = false
+        var deployment = false
+        var service = false
+    }
+
+    private func cleanUp(_ made: Made, spec: SessionSpec, api: KubeAPI) async {
+        // Not cancelled with the start: what was made must go even when the caller gave up.
+        await Task {
+            if made.service { try? await api.delete("\(api.services)/\(spec.id)", what: "removing service \(spec.id)") }
+            if made.deployment {
+                try? await api.delete("\(api.deployments)/\(KubernetesNames.deployment(spec.id))", what: "removing the deployment")
+            }
+            if made.claim {
+                try? await api.delete("\(api.claims)/\(KubernetesNames.homeClaim(spec.user))", what: "removing the PVC")
+            }
+        }.value
+    }
+
+    func stop(_ request: StopRequest) async throws -> SessionStatus {
+        let id = request.sessionId
+        try KubernetesNames.requireValidSession(id)
+        let api = try api()
+        let deployment = try await api.get("\(api.deployments)/\(KubernetesNames.deployment(id))", what: "reading the deployment of \(id)")
+        let user = deployment?["metadata"]?["labels"]?[KubernetesNames.userLabel]?.stringValue
+        // The Service first: the Deployment owns it, but a Service made by a start that died
+        // before the owner was set must not leak.
+        try await api.delete("\(api.services)/\(KubernetesNames.service(id))", what: "removing service \(id)")
+        try await api.delete("\(api.deployments)/\(KubernetesNames.deployment(id))", what: "removing deployment \(KubernetesNames.deployment(id))")
+        if request.deleteVolumes || configuration.deletePVC, let user {
+            // The home is the user's, not the session's: keep it while another session uses it.
+            let others = try await api.list(api.deployments, selector: "\(KubernetesNames.managedSelector),\(KubernetesNames.userLabel)=\(user)",
+                                            what: "listing the deployments of user \(user)").items
+                .filter { $0["metadata"]?["labels"]?[KubernetesNames.sessionLabel]?.stringValue != id }
+            if others.isEmpty {
+                try await api.delete("\(api.claims)/\(KubernetesNames.homeClaim(user))", what: "removing PVC \(KubernetesNames.homeClaim(user))")
+            }
+        }
+        reported.withLock { _ = $0.removeValue(forKey: id) }
+        return SessionStatus(sessionId: id, state: .terminated)
+    }
+
+    func hibernate(_ id: String) async throws -> SessionStatus {
+        try KubernetesNames.requireValidSession(id)
+        let api = try api()
+        guard try await api.get("\(api.deployments)/\(KubernetesNames.deployment(id))", what: "reading the deployment of \(id)") != nil else {
+            throw notFound(id)
+        }
+        try await api.scale(deployment: KubernetesNames.deployment(id), to: 0)
+        return try await session(id)
+    }
+
+    func wake(_ id: String) async throws -> SessionStatus {
+        try KubernetesNames.requireValidSession(id)
+        let api = try api()
+        guard try await api.get("\(api.deployments)/\(KubernetesNames.deployment(id))", what: "reading the deployment of \(id)") != nil else {
+            throw notFound(id)
+        }
+        try await api.scale(deployment: KubernetesNames.deployment(id), to: 1)
+        return try await waitReady(id, api: api)
+    }
+
+    func session(_ id: String) async throws -> SessionStatus {
+        try KubernetesNames.requireValidSession(id)
+        let api = try api()
+        guard let deployment = try await api.get("\(api.deployments)/\(KubernetesNames.deployment(id))", what: "reading the deployment of \(id)") else {
+            throw notFound(id)
+        }
+        let pods = try await api.list(api.pods, selector: KubernetesNames.sessionSelector(id), what: "listing the pods of \(id)").items
+        return view(id, deployment: deployment, pods: pods.compactMap(PodState.init(pod:)), api: api)
+    }
+
+    func sessions() async throws -> [SessionStatus] {
+        let api = try api()
+        let deployments = try await api.list(api.deployments, selector: KubernetesNames.managedSelector, what: "listing deployments").items
+        let pods = try await api.list(api.pods, selector: KubernetesNames.managedSelector, what: "listing pods").items
+            .compactMap(PodState.init(pod:))
+        let podsBySession = Dictionary(grouping: pods.filter { $0.sessionID != nil }, by: { $0.sessionID! })
+        var statuses: [SessionStatus] = []
+        for deployment in deployments {
+            guard let id = deployment["metadata"]?["labels"]?[KubernetesNames.sessionLabel]?.stringValue,
+                  SessionID.isValid(id) else { continue }
+            statuses.append(view(id, deployment: deployment, pods: podsBySession[id] ?? [], api: api))
+        }
+        return statuses.sorted { $0.sessionId < $1.sessionId }
+    }
+
+    func view(_ id: String, deployment: JSONValue, pods: [PodState], api: KubeAPI) -> SessionStatus {
+        SessionView(sessionID: id, deployment: deployment, pods: pods, namespace: api.namespace).status { pod in
+            switch self.configuration.endpointMode {
+            case .podIP: pod.ip
+            case .serviceDNS: "\(id).\(api.namespace).svc.\(self.configuration.clusterDomain)"
+            }
+        }
+    }
+
+    func notFound(_ id: String) -> DriverError {
+        DriverError(.notFound, "kubernetes: no deployment for session \(id)")
+    }
+}

@@ -1,0 +1,62 @@
+import DriverModel
+
+/// The names and labels the driver gives Kubernetes objects, and the checks that keep a
+/// session id, a user or a port name from making an object Kubernetes would refuse (or that
+/// would escape its selector).
+package enum KubernetesNames {
+    package static let managedLabel = "streamspace.io/managed"
+    package static let sessionLabel = "streamspace.io/session"
+    package static let userLabel = "streamspace.io/user"
+    package static let templateLabel = "streamspace.io/template"
+    /// On the home PVC: which user it belongs to (one PVC per user, shared by their sessions).
+    package static let homeLabel = "streamspace.io/home"
+    /// The template's ports, in PortList's form, so any later agent can name the endpoints.
+    package static let portsAnnotation = "streamspace.io/ports"
+
+    /// The selector of every object this driver manages.
+    package static let managedSelector = "\(managedLabel)=true"
+
+    package static func sessionSelector(_ id: String) -> String {
+        "\(managedLabel)=true,\(sessionLabel)=\(id)"
+    }
+
+    /// The Deployment (and through it the pod name prefix) of a session.
+    package static func deployment(_ id: String) -> String { "ss-\(id)" }
+    /// The Service is named exactly the session id: the Control Plane's HTTP viewer proxy reaches
+    /// `http://<sessionId>.<namespace>.svc.cluster.local:<port>/`.
+    package static func service(_ id: String) -> String { id }
+    package static func homeClaim(_ user: String) -> String { "home-\(user)" }
+
+    /// A DNS-1035 label (Service names): lowercase letters, digits and '-', starting with a
+    /// letter, ending with a letter or digit, at most 63 characters.
+    package static func isDNSLabel(_ text: String, maxLength: Int = 63) -> Bool {
+        guard let first = text.utf8.first, let last = text.utf8.last, text.utf8.count <= maxLength else { return false }
+        func lowerAlnum(_ byte: UInt8) -> Bool { (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) }
+        return (0x61...0x7A).contains(first) && lowerAlnum(last) && text.utf8.allSatisfy { lowerAlnum($0) || $0 == 0x2D }
+    }
+
+    /// A label value: at most 63 of letters, digits, '-', '_', '.', starting and ending alphanumeric.
+    package static func isLabelValue(_ text: String) -> Bool {
+        guard !text.isEmpty else { return true }
+        guard text.utf8.count <= 63, let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return false }
+        func alnum(_ scalar: Unicode.Scalar) -> Bool { scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)) }
+        return alnum(first) && alnum(last) && text.unicodeScalars.allSatisfy { alnum($0) || "-_.".unicodeScalars.contains($0) }
+    }
+
+    /// A session id must be a Service name (the viewer proxy's host name) and, with "ss-" in
+    /// front, a Deployment name whose pods' generated names still fit.
+    package static func requireValidSession(_ id: String) throws(DriverError) {
+        guard SessionID.isValid(id), isDNSLabel(id, maxLength: 47) else {
+            throw DriverError(.invalidArgument,
+                              "kubernetes: session id \"\(id)\" is not a Kubernetes name (lowercase letters, digits and '-', starting with a letter, at most 47 characters)")
+        }
+    }
+
+    /// A user names a label value and the home PVC.
+    package static func requireValidUser(_ user: String) throws(DriverError) {
+        guard !user.isEmpty, isLabelValue(user), isDNSLabel(homeClaim(user), maxLength: 253) else {
+            throw DriverError(.invalidArgument,
+                              "kubernetes: user \"\(user)\" cannot name a label and a PVC (lowercase letters, digits and '-', at most 63 characters)")
+        }
+    }
+}

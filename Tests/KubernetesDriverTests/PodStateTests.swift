@@ -1,0 +1,84 @@
+import DriverModel
+@testable import KubernetesDriver
+import Testing
+
+/// Pods as the API server returns them (the captured running pod; the failing ones derived from
+/// it by make-fixtures.py), read as session states.
+@Suite struct PodStateTests {
+    static func pod(_ file: String) throws -> PodState { try #require(PodState(pod: try KubeFixtures.json(file))) }
+    static let deployment: JSONValue = .object([
+        "metadata": .object(["annotations": .object(["streamspace.io/ports": .string("vnc=3000/tcp")])]),
+        "spec": .object(["replicas": .int(1)]),
+    ])
+
+    func status(_ pods: [PodState], deployment: JSONValue = deployment) -> SessionStatus {
+        SessionView(sessionID: "demo-firefox-1a2b3c4d", deployment: deployment, pods: pods, namespace: "streamspace")
+            .status { $0.ip }
+    }
+
+    @Test func theCapturedRunningPodIsRunningWithItsEndpoint() throws {
+        let items = try #require(try KubeFixtures.json("pods-list-running.json")["items"]?.arrayValue)
+        let pod = try #require(PodState(pod: items[0]))
+        #expect(pod.ready)
+        #expect(pod.failure == nil)
+        #expect(pod.sessionID == "demo-firefox-1a2b3c4d")
+        let status = status([pod])
+        #expect(status.state == .running)
+        #expect(status.endpoints == [Endpoint(name: "vnc", port: 3000, url: "http://127.0.0.1:3000")])
+        #expect(status.platformMetadata["podName"] == .string("ss-demo-1-84f9c8ff9-qc986"))
+        #expect(status.platformMetadata["podIP"] == .string("127.0.0.1"))
+    }
+
+    @Test func failuresCarryKubernetesReason() throws {
+        let cases = [
+            ("pod-image-pull-backoff.json", "ImagePullBackOff: Back-off pulling image"),
+            ("pod-err-image-pull.json", "ErrImagePull: failed to pull"),
+            ("pod-crash-loop.json", "CrashLoopBackOff: the container exited with code 1 3 times"),
+            ("pod-oom-killed.json", "OOMKilled: the session ran out of memory"),
+            ("pod-unschedulable.json", "Unschedulable: 0/3 nodes are available: 3 Insufficient memory"),
+        ]
+        for (file, expected) in cases {
+            let status = status([try Self.pod(file)])
+            #expect(status.state == .failed, "\(file)")
+            #expect(status.message?.contains(expected) == true, "\(file): \(status.message ?? "nil")")
+            #expect(status.message?.hasPrefix("pod ss-demo-1-84f9c8ff9-qc986: ") == true)
+        }
+        let unschedulable = KubernetesDriver.startFailure("s", status([try Self.pod("pod-unschedulable.json")]))
+        #expect(unschedulable.code == .resourceExhausted)
+        #expect(KubernetesDriver.startFailure("s", status([try Self.pod("pod-image-pull-backoff.json")])).code == .failedPrecondition)
+    }
+
+    @Test func aContainerBeingCreatedIsStarting() throws {
+        #expect(status([try Self.pod("pod-pending-creating.json")]).state == .starting)
+        #expect(status([]).state == .starting)
+    }
+
+    @Test func scaledToZeroIsHibernated() throws {
+        let hibernated: JSONValue = .object(["spec": .object(["replicas": .int(0)])])
+        #expect(status([], deployment: hibernated).state == .hibernated)
+        // The real Scale answer to a patch to 0 omits replicas (omitempty): the driver reads the
+        // Deployment, whose replicas is a pointer and says 0, never the Scale answer.
+        let scale = try KubeFixtures.json("scale-patch-answer.json")
+        #expect(scale["kind"] == .string("Scale"))
+        #expect(scale["spec"]?["replicas"] == nil)
+    }
+
+    @Test func theCapturedWatchStreamReadsInOrder() throws {
+        let events = try KubeFixtures.lines("watch-pods-bookmarks.jsonl").compactMap(WatchEvent.init(line:))
+        #expect(events.map(\.kind) == [.added, .modified, .modified, .deleted, .bookmark, .bookmark])
+        #expect(events.map(\.resourceVersion) == ["453", "457", "470", "471", "471", "471"])
+        #expect(events[0].pod != nil)
+        #expect(events[4].pod == nil)
+        let expired = try #require(try KubeFixtures.lines("watch-too-old-410.jsonl").compactMap(WatchEvent.init(line:)).first)
+        #expect(expired.kind == .expired)
+        #expect(WatchEvent(line: Array("{not json".utf8)) == nil)
+    }
+
+    @Test func linesAreSplitAcrossChunksAndCapped() throws {
+        var splitter = LineSplitter(maxLine: 8)
+        #expect(try splitter.feed(Array("ab".utf8)) == [])
+        #expect(try splitter.feed(Array("c\nde\nf".utf8)) == [Array("abc".utf8), Array("de".utf8)])
+        #expect(try splitter.feed(Array("\n".utf8)) == [Array("f".utf8)])
+        #expect(throws: LineSplitter.LineTooLong.self) { try splitter.feed(Array("123456789".utf8)) }
+    }
+}

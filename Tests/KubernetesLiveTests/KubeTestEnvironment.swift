@@ -1,0 +1,71 @@
+import AgentHost
+import AgentTestSupport
+import Foundation
+import Logging
+import Testing
+
+/// The cluster the live tests run against: the test API server (Tests/KubeAPIServer, started by
+/// Scripts/kube-sandbox.sh, which exports STREAMSPACE_KUBECONFIG). The tests observe it with the
+/// real kubectl, independently of the driver they check.
+enum KubeTest {
+    static let kubeconfig = ProcessInfo.processInfo.environment["STREAMSPACE_KUBECONFIG"]
+    /// Set by Scripts/test.sh: a missing cluster is then a failure, not a reason to skip.
+    static let isRequired = ProcessInfo.processInfo.environment["STREAMSPACE_REQUIRE_KUBE"] == "1"
+    static let namespace = ProcessInfo.processInfo.environment["STREAMSPACE_KUBE_NAMESPACE"] ?? "streamspace"
+
+    static let unavailableReason: String? = {
+        guard let kubeconfig, !kubeconfig.isEmpty else {
+            return "STREAMSPACE_KUBECONFIG is not set (run: eval \"$(Scripts/kube-sandbox.sh up)\")"
+        }
+        guard let result = try? kubectl(["get", "namespace", namespace, "-o", "name"]), result.status == 0 else {
+            return "kubectl cannot read namespace \(namespace) with \(kubeconfig)"
+        }
+        return nil
+    }()
+
+    static var isAvailable: Bool { unavailableReason == nil }
+
+    @discardableResult
+    static func kubectl(_ arguments: [String]) throws -> ProcessRunner.Result {
+        var environment = ProcessInfo.processInfo.environment
+        environment["KUBECONFIG"] = kubeconfig ?? ""
+        return try ProcessRunner.run("/usr/bin/kubectl", ["-n", namespace] + arguments, environment: environment)
+    }
+
+    /// An object as JSON, or nil when kubectl says it is not there.
+    static func object(_ kind: String, _ name: String) throws -> [String: Any]? {
+        let result = try kubectl(["get", kind, name, "-o", "json"])
+        guard result.status == 0 else { return nil }
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+    }
+
+    static func names(_ kind: String, selector: String) throws -> [String] {
+        let result = try kubectl(["get", kind, "-l", selector, "-o", "name"])
+        return result.stdout.split(separator: "\n").map(String.init)
+    }
+
+    static func loadDriver(config: [String: Any] = [:]) async throws -> Driver {
+        var config = config
+        config["kubeconfig"] = kubeconfig
+        config["namespace"] = config["namespace"] ?? namespace
+        config["readyTimeoutSeconds"] = config["readyTimeoutSeconds"] ?? 60
+        let json = try JSONSerialization.data(withJSONObject: config)
+        let library = try DriverLibrary.load(path: "\(ProcessEnvironment.executableDirectory()!)/libkubernetes.so")
+        var logger = Logger(label: "kubernetes-test")
+        logger.logLevel = .warning
+        return try await Driver.create(library, configuration: Array(json), logger: logger)
+    }
+
+    static func sessionID(_ name: String) -> String {
+        "kt-\(name)-\(UInt32.random(in: 0...UInt32.max) & 0xFFFFFF)"
+    }
+
+    /// Removes what a failed test left, with kubectl.
+    static func cleanUp(_ ids: [String]) {
+        for id in ids {
+            _ = try? kubectl(["delete", "deployment,service", "-l", "streamspace.io/session=\(id)", "--wait=false"])
+        }
+    }
+}
+
+let kubeTrait = Testing.ConditionTrait.enabled(if: KubeTest.isAvailable, "\(KubeTest.unavailableReason ?? "")")
