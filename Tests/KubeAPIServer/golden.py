@@ -91,12 +91,37 @@ def _legacy_list(group, version, resources):
 
 def _v3_from_v2(v2, path):
     """OpenAPI v3 for one group version out of the v2 document: the same schemas (kubectl finds
-    them by x-kubernetes-group-version-kind), refs rewritten to components."""
+    them by x-kubernetes-group-version-kind), refs rewritten to components, and the operations
+    with their parameters (kubectl looks for `fieldValidation` on the create/patch of a kind)."""
     text = json.dumps(v2["definitions"]).replace('"#/definitions/', '"#/components/schemas/')
     prefix = "/" + path + "/"
-    paths = {p: {} for p in v2["paths"] if p.startswith(prefix)}
+    paths = {}
+    for p, item in v2["paths"].items():
+        if not p.startswith(prefix):
+            continue
+        shared = [_v3_parameter(v2, x) for x in item.get("parameters", [])]
+        out = {"parameters": shared} if shared else {}
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            converted = {k: v for k, v in op.items() if k in ("description", "operationId", "tags") or k.startswith("x-")}
+            params = [_v3_parameter(v2, x) for x in op.get("parameters", [])]
+            converted["parameters"] = [x for x in params if x.get("in") != "body"]
+            converted["responses"] = {"200": {"description": "OK"}}
+            out[method] = converted
+        paths[p] = out
     return {"openapi": "3.0.0", "info": copy.deepcopy(v2["info"]), "paths": paths,
             "components": {"schemas": json.loads(text)}}
+
+
+def _v3_parameter(v2, param):
+    if "$ref" in param:
+        param = v2.get("parameters", {}).get(param["$ref"].split("/")[-1], {})
+    out = {k: param[k] for k in ("name", "in", "description", "required") if k in param}
+    if "type" in param:
+        out["schema"] = {"type": param["type"]} if "uniqueItems" not in param else \
+            {"type": param["type"], "uniqueItems": param["uniqueItems"]}
+    return out
 
 
 def group_version_of(api_version):
