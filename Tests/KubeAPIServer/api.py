@@ -270,6 +270,8 @@ class API:
             if not meta.get("deletionTimestamp"):
                 meta["deletionTimestamp"] = now()
                 meta["deletionGracePeriodSeconds"] = 0
+                if "generation" in meta:  # setting deletionTimestamp is a spec-level change
+                    meta["generation"] += 1
                 if res.name == "namespaces":
                     obj["status"] = {"phase": "Terminating"}
                 else:
