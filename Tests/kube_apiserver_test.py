@@ -269,6 +269,101 @@ def test_rbac_allows_the_role_and_forbids_the_rest(sandbox):
         assert 'pods "nope" is forbidden' in json.loads(e.value.body)["message"]
 
 
+# ---- pods backed by Docker (when DOCKER_HOST is set: eval "$(Scripts/docker-sandbox.sh up)") ----
+
+needs_docker = pytest.mark.skipif(not os.environ.get("DOCKER_HOST", "").startswith("unix://"),
+                                  reason="pods are simulated without DOCKER_HOST")
+
+
+def pod_manifest(tmp_path, name, image="streamspace-test/httpd:1", command=None, limits=None):
+    spec = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "streamspace"},
+            "spec": {"restartPolicy": "Always", "containers": [{"name": "c", "image": image}]}}
+    if command:
+        spec["spec"]["containers"][0]["command"] = command
+    if limits:
+        spec["spec"]["containers"][0]["resources"] = {"limits": limits}
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(spec))
+    return str(path)
+
+
+def container_state(sandbox, name):
+    pod = json.loads(kubectl(sandbox, "get", "pod", name, "-n", "streamspace", "-o", "json").stdout)
+    statuses = pod["status"].get("containerStatuses") or [{}]
+    return pod, statuses[0]
+
+
+@needs_docker
+def test_docker_pod_has_a_real_ip_and_real_logs(sandbox, tmp_path):
+    name = unique("real")
+    kubectl(sandbox, "create", "-f", pod_manifest(tmp_path, name))
+    pod = wait_for(lambda: (lambda p: p if ready(p) else None)(container_state(sandbox, name)[0]), what="Ready")
+    assert pod["status"]["podIP"] != "127.0.0.1"
+    page = wait_for(lambda: _http_get(f"http://{pod['status']['podIP']}:8080/"), what="the session's page")
+    assert page.strip() == f"streamspace session {name}"
+    logs = kubectl(sandbox, "logs", "-n", "streamspace", name).stdout
+    assert "session starting (stdout)" in logs and "session starting (stderr)" in logs
+    assert kubectl(sandbox, "logs", "-n", "streamspace", name, "--tail=1").stdout.count("\n") == 1
+    kubectl(sandbox, "delete", "pod", name, "-n", "streamspace")
+
+
+def _http_get(url):
+    import urllib.request
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.read().decode()
+    except OSError:
+        return None
+
+
+@needs_docker
+def test_docker_logs_follow(sandbox, tmp_path):
+    name = unique("ticker")
+    kubectl(sandbox, "create", "-f", pod_manifest(tmp_path, name, command=[
+        "sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done"]))
+    wait_for(lambda: ready(container_state(sandbox, name)[0]), what="Ready")
+    env = dict(os.environ, KUBECONFIG=sandbox["STREAMSPACE_KUBE_ADMIN_KUBECONFIG"])
+    follower = subprocess.Popen(["kubectl", "logs", "-f", "-n", "streamspace", name], env=env,
+                                stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        lines = [follower.stdout.readline() for _ in range(6)]
+    finally:
+        os.killpg(follower.pid, signal.SIGTERM)
+        follower.communicate(timeout=10)
+    numbers = [int(line.split()[1]) for line in lines]
+    assert numbers == list(range(numbers[0], numbers[0] + 6))  # lines arrive as written, none lost
+    kubectl(sandbox, "delete", "pod", name, "-n", "streamspace")
+
+
+@needs_docker
+@pytest.mark.parametrize("case", ["pull", "crash", "oom"])
+def test_docker_failures_carry_the_kubelet_reasons(sandbox, tmp_path, case):
+    name = unique(case)
+    if case == "pull":
+        path = pod_manifest(tmp_path, name, image="registry.invalid/streamspace/nothing:1")
+    elif case == "crash":
+        path = pod_manifest(tmp_path, name, command=["sh", "-c", "echo dying; exit 3"])
+    else:
+        path = pod_manifest(tmp_path, name, command=["sh", "-c", "head -c 300m /dev/zero | tail"],
+                            limits={"memory": "16Mi"})
+    kubectl(sandbox, "create", "-f", path)
+
+    def reason():
+        _, status = container_state(sandbox, name)
+        return (status.get("state", {}).get("waiting") or {}).get("reason"), status
+    if case == "pull":
+        seen = set()
+        wait_for(lambda: seen.add(reason()[0]) or {"ErrImagePull", "ImagePullBackOff"} <= seen, timeout=20,
+                 what="ErrImagePull then ImagePullBackOff")
+    else:
+        _, status = wait_for(lambda: (lambda r: r if r[0] == "CrashLoopBackOff" else None)(reason()),
+                             what="CrashLoopBackOff")
+        last = status["lastState"]["terminated"]
+        assert (last["reason"], last["exitCode"]) == (("Error", 3) if case == "crash" else ("OOMKilled", 137))
+        assert not status["ready"]
+    kubectl(sandbox, "delete", "pod", name, "-n", "streamspace")
+
+
 # ---- raw HTTP: client certificates and the golden answers --------------------------------------
 
 class Raw:
@@ -368,7 +463,8 @@ def test_watch_stream_with_bookmarks_like_the_golden_one(sandbox):
     rv = json.loads(body)["metadata"]["resourceVersion"]
     golden = GOLDEN["watch-pods-with-bookmarks"]["events"]
     create = dict(GOLDEN["create-deployment-for-watch-201"]["request"]["body"])
-    create = json.loads(json.dumps(create).replace('"watched"', f'"{name}"'))
+    # The golden busybox:1 is not in a registry here; the local test image is (with Docker).
+    create = json.loads(json.dumps(create).replace('"watched"', f'"{name}"').replace('"busybox:1"', '"streamspace-test/httpd:1"'))
     assert raw("POST", "/apis/apps/v1/namespaces/streamspace/deployments", create)[0] == 201
     wait_for(lambda: any(ready(p) for p in json.loads(raw("GET", f"/api/v1/namespaces/streamspace/pods?labelSelector=app%3D{name}")[2])["items"]),
              what="a Ready pod")

@@ -13,6 +13,7 @@ else simulated (Running and Ready, podIP 127.0.0.1).
 import argparse
 import json
 import os
+import signal
 import ssl
 import sys
 import threading
@@ -291,6 +292,8 @@ def main(argv=None):
         os.replace(tmp, args.port_file)
     print(f"kube-apiserver (test) listening on https://{host}:{port} runtime={Handler.cluster.runtime.name}",
           file=sys.stderr, flush=True)
+    # `kube-sandbox.sh down` sends SIGTERM: leave no containers behind.
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
     try:
         server.serve_forever()
     except KeyboardInterrupt:
