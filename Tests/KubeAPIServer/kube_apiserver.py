@@ -29,6 +29,7 @@ import controller  # noqa: E402
 import golden as golden_module  # noqa: E402
 import logs  # noqa: E402
 import runtimes  # noqa: E402
+import tables  # noqa: E402
 import watch  # noqa: E402
 from authn import Authenticator, load_tokens  # noqa: E402
 from rbac import Authorizer  # noqa: E402
@@ -151,10 +152,18 @@ class Handler(BaseHTTPRequestHandler):
             return self._watch(t, query)
         if verb not in t.res.verbs:
             raise method_not_allowed()
+        as_table = tables.wants_table(self.headers.get("Accept")) and not t.subresource
         if verb == "get":
-            return self._json(*c.api.get(t))
+            code, obj = c.api.get(t)
+            if as_table:
+                obj = tables.table(t.res, [obj], obj["metadata"]["resourceVersion"], query.get("includeObject", "Metadata"))
+            return self._json(code, obj)
         if verb == "list":
-            return self._json(*c.api.list(t, query))
+            code, listing = c.api.list(t, query)
+            if as_table:
+                listing = tables.table(t.res, listing["items"], listing["metadata"]["resourceVersion"],
+                                       query.get("includeObject", "Metadata"))
+            return self._json(code, listing)
         if verb == "create":
             return self._json(*c.api.create(t, body, query))
         if verb == "update":
@@ -165,8 +174,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def _watch(self, t, query):
         started = []
+        as_table = tables.wants_table(self.headers.get("Accept"))
+        headers_sent = []  # column definitions go with the first row only
 
         def send(event):
+            if as_table and event["type"] in ("ADDED", "MODIFIED", "DELETED"):
+                obj = event["object"]
+                event = {"type": event["type"], "object": tables.table(
+                    t.res, [obj], obj["metadata"]["resourceVersion"], query.get("includeObject", "Metadata"),
+                    headers=not headers_sent)}
+                headers_sent.append(True)
             if not started:
                 self.start_chunked(200, "application/json")
                 started.append(True)
