@@ -486,5 +486,112 @@ def test_watch_stream_with_bookmarks_like_the_golden_one(sandbox):
     raw("DELETE", f"/apis/apps/v1/namespaces/streamspace/deployments/{name}")
 
 
+# ---- more of the protocol: tables, errors, keep-alive, owners ---------------------------------
+
+def test_kubectl_get_prints_server_side_columns(sandbox, tmp_path):
+    name = unique("cols")
+    kubectl(sandbox, "create", "-f", manifest(tmp_path, name))
+    wait_for(lambda: [p for p in pods_of(sandbox, name) if ready(p)], what="a Ready pod")
+    out = kubectl(sandbox, "get", "pods", "-n", "streamspace", "-l", f"app={name}").stdout.splitlines()
+    assert out[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert out[1].split()[1:3] == ["1/1", "Running"]
+    out = kubectl(sandbox, "get", "deploy", name, "-n", "streamspace").stdout.splitlines()
+    assert out[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"] and out[1].split()[1] == "1/1"
+    kubectl(sandbox, "delete", "deploy", name, "-n", "streamspace")
+
+
+def test_bad_container_port_is_422_naming_the_field(sandbox, tmp_path):
+    path = manifest(tmp_path, unique("badport"))
+    text = open(path).read().replace("containerPort: 8080", "containerPort: 70000")
+    open(path, "w").write(text)
+    r = kubectl(sandbox, "create", "-f", path, check=False)
+    assert r.returncode != 0
+    assert "spec.template.spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and " \
+           "65535, inclusive" in r.stderr, r.stderr
+
+
+def test_log_options_selector_errors_and_conflicts(sandbox):
+    raw = Raw(sandbox, token=admin_token(sandbox))
+    name = unique("opts")
+    body = json.loads(json.dumps(GOLDEN["create-deployment-for-watch-201"]["request"]["body"])
+                      .replace('"watched"', f'"{name}"').replace('"busybox:1"', '"streamspace-test/httpd:1"'))
+    status, _, created = raw("POST", "/apis/apps/v1/namespaces/streamspace/deployments", body)
+    assert status == 201
+    selector = f"/api/v1/namespaces/streamspace/pods?labelSelector=app%3D{name}"
+    pod = wait_for(lambda: [p for p in json.loads(raw("GET", selector)[2])["items"] if ready(p)], what="Ready")[0]
+    logs = f"/api/v1/namespaces/streamspace/pods/{pod['metadata']['name']}/log"
+    status, content_type, text = raw("GET", logs + "?tailLines=1&timestamps=true")
+    assert status == 200 and content_type.startswith("text/plain")
+    assert re.match(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z ", text) and text.count(b"\n") == 1
+    assert raw("GET", logs + "?sinceTime=2999-01-01T00:00:00Z")[2] == b""
+    status, _, err = raw("GET", logs + "?container=nope")
+    assert status == 400 and "container nope is not valid" in json.loads(err)["message"]
+    status, _, err = raw("GET", "/api/v1/namespaces/streamspace/pods?labelSelector=app%20in%20(a")
+    assert status == 400 and json.loads(err)["reason"] == "BadRequest"
+    status, _, err = raw("GET", "/api/v1/namespaces/streamspace/pods?fieldSelector=spec.image%3Dx")
+    assert status == 400 and "field label not supported: spec.image" in json.loads(err)["message"]
+    # A stale resourceVersion on update is a 409 Conflict.
+    stale = json.loads(created)
+    raw("PATCH", f"/apis/apps/v1/namespaces/streamspace/deployments/{name}", {"metadata": {"labels": {"x": "1"}}},
+        "application/merge-patch+json")
+    status, _, err = raw("PUT", f"/apis/apps/v1/namespaces/streamspace/deployments/{name}", stale)
+    assert status == 409 and json.loads(err)["reason"] == "Conflict"
+    # A wrong type is a 400 naming the field, not a silent coercion.
+    status, _, err = raw("PATCH", f"/apis/apps/v1/namespaces/streamspace/deployments/{name}/scale",
+                         {"spec": {"replicas": "two"}}, "application/merge-patch+json")
+    assert status == 400 and "replicas" in json.loads(err)["message"]
+    raw("DELETE", f"/apis/apps/v1/namespaces/streamspace/deployments/{name}")
+
+
+def test_delete_bodies_are_read_and_the_connection_kept(sandbox):
+    host, port = sandbox["STREAMSPACE_KUBE_URL"][len("https://"):].split(":")
+    ctx = ssl.create_default_context(cafile=os.path.join(sandbox["dir"], "certs", "ca.crt"))
+    conn = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=10)
+    headers = {"Authorization": "Bearer " + admin_token(sandbox), "Content-Type": "application/json"}
+    name = unique("ka")
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+           "spec": {"ports": [{"port": 80}], "selector": {"app": name}}}
+    conn.request("POST", "/api/v1/namespaces/streamspace/services", json.dumps(svc), headers)
+    assert conn.getresponse().read() and True
+    conn.request("DELETE", f"/api/v1/namespaces/streamspace/services/{name}",
+                 json.dumps({"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}), headers)
+    r = conn.getresponse()
+    assert r.status == 200 and json.loads(r.read())["kind"] == "Service"
+    conn.request("GET", f"/api/v1/namespaces/streamspace/services/{name}", headers=headers)  # same connection
+    r = conn.getresponse()
+    assert r.status == 404 and json.loads(r.read())["message"] == f'services "{name}" not found'
+    conn.request("DELETE", "/api/v1/namespaces/streamspace/services/x", json.dumps({"propagationPolicy": "Sideways"}),
+                 headers)
+    r = conn.getresponse()
+    assert r.status == 422 and "propagationPolicy" in json.loads(r.read())["message"]
+    conn.close()
+
+
+def test_garbage_collection_follows_any_owner_reference_and_orphan_keeps(sandbox, tmp_path):
+    raw = Raw(sandbox, token=admin_token(sandbox))
+    name = unique("owner")
+    kubectl(sandbox, "create", "-f", manifest(tmp_path, name))
+    deploy = json.loads(kubectl(sandbox, "get", "deploy", name, "-n", "streamspace", "-o", "json").stdout)
+    ref = {"apiVersion": "apps/v1", "kind": "Deployment", "name": name, "uid": deploy["metadata"]["uid"]}
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "ownerReferences": [ref]},
+           "spec": {"ports": [{"port": 8080}], "selector": {"app": name}}}
+    assert raw("POST", "/api/v1/namespaces/streamspace/services", svc)[0] == 201
+    wait_for(lambda: pods_of(sandbox, name), what="a pod")
+    kubectl(sandbox, "delete", "deploy", name, "-n", "streamspace")
+    wait_for(lambda: raw("GET", f"/api/v1/namespaces/streamspace/services/{name}")[0] == 404, what="the Service collected")
+    wait_for(lambda: pods_of(sandbox, name) == [], what="the pods collected")
+
+    kept = unique("orphans")
+    kubectl(sandbox, "create", "-f", manifest(tmp_path, kept))
+    wait_for(lambda: pods_of(sandbox, kept), what="a pod")
+    kubectl(sandbox, "delete", "deploy", kept, "-n", "streamspace", "--cascade=orphan")
+    time.sleep(1.0)
+    rs = [r for r in json.loads(kubectl(sandbox, "get", "rs", "-n", "streamspace", "-o", "json").stdout)["items"]
+          if r["metadata"]["name"].startswith(kept + "-")]
+    assert len(rs) == 1 and "ownerReferences" not in rs[0]["metadata"] and pods_of(sandbox, kept)
+    kubectl(sandbox, "delete", "rs", rs[0]["metadata"]["name"], "-n", "streamspace")
+    wait_for(lambda: pods_of(sandbox, kept) == [], what="the orphans' pods collected with their ReplicaSet")
+
+
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-q"]))
