@@ -12,6 +12,8 @@
 #                                    STREAMSPACE_KUBE_ADMIN_KUBECONFIG   admin (system:masters), client cert
 #                                    STREAMSPACE_KUBE_URL                https://127.0.0.1:PORT
 #                                  Messages go to stderr. A second `up` reuses the running server.
+#                                  STREAMSPACE_KUBE_METRICS=1 serves metrics.k8s.io too (as when
+#                                  metrics-server is installed).
 #   Scripts/kube-sandbox.sh down   stop the server and delete its directory (keys and tokens).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,10 +70,12 @@ start() {
     printf '%s,%s,agent-uid\n' "$agent_token" "$AGENT_USER"
   } >"$SANDBOX_DIR/tokens.csv"
   rm -f "$SANDBOX_DIR/port"
+  extra=()
+  [ "${STREAMSPACE_KUBE_METRICS:-0}" = 1 ] && extra+=(--metrics)
   # setsid: the server outlives this script; `down` stops it.
   setsid python3 "$SERVER" --cert "$SANDBOX_DIR/certs/server.crt" --key "$SANDBOX_DIR/certs/server.key" \
     --client-ca "$SANDBOX_DIR/certs/ca.crt" --tokens "$SANDBOX_DIR/tokens.csv" --port-file "$SANDBOX_DIR/port" \
-    >"$SANDBOX_DIR/server.log" 2>&1 </dev/null &
+    "${extra[@]}" >"$SANDBOX_DIR/server.log" 2>&1 </dev/null &
   echo $! >"$SANDBOX_DIR/server.pid"
   for _ in $(seq 1 100); do
     [ -s "$SANDBOX_DIR/port" ] && running && break

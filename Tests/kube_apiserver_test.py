@@ -31,7 +31,7 @@ from kubernetes import client as k8s, config as k8s_config, watch as k8s_watch  
 @pytest.fixture(scope="session")
 def sandbox():
     directory = tempfile.mkdtemp(prefix="kube-sandbox-test-")
-    env = dict(os.environ, STREAMSPACE_KUBE_DIR=directory)
+    env = dict(os.environ, STREAMSPACE_KUBE_DIR=directory, STREAMSPACE_KUBE_METRICS="1")
     out = subprocess.run([os.path.join(ROOT, "Scripts/kube-sandbox.sh"), "up"], env=env, check=True,
                          capture_output=True, text=True, timeout=120).stdout
     exports = dict(re.findall(r"^export (\w+)=(.*)$", out, re.M))
@@ -591,6 +591,40 @@ def test_garbage_collection_follows_any_owner_reference_and_orphan_keeps(sandbox
     assert len(rs) == 1 and "ownerReferences" not in rs[0]["metadata"] and pods_of(sandbox, kept)
     kubectl(sandbox, "delete", "rs", rs[0]["metadata"]["name"], "-n", "streamspace")
     wait_for(lambda: pods_of(sandbox, kept) == [], what="the orphans' pods collected with their ReplicaSet")
+
+
+def test_metrics_api_when_served_and_absent_when_not(sandbox, tmp_path):
+    name = unique("metered")
+    kubectl(sandbox, "create", "-f", manifest(tmp_path, name))
+    pod = wait_for(lambda: [p for p in pods_of(sandbox, name) if ready(p)], what="a Ready pod")[0]
+    with api_client(sandbox, admin=False) as c:  # the Role grants metrics.k8s.io pods
+        custom = k8s.CustomObjectsApi(c)
+        pm = custom.get_namespaced_custom_object("metrics.k8s.io", "v1beta1", "streamspace", "pods",
+                                                 pod["metadata"]["name"])
+        assert pm["kind"] == "PodMetrics" and [x["name"] for x in pm["containers"]] == ["web"]
+        assert re.fullmatch(r"\d+n", pm["containers"][0]["usage"]["cpu"])
+        assert re.fullmatch(r"\d+Ki", pm["containers"][0]["usage"]["memory"])
+        nodes = custom.list_cluster_custom_object("metrics.k8s.io", "v1beta1", "nodes")
+        assert [n["metadata"]["name"] for n in nodes["items"]] == ["streamspace-node"]
+    top = kubectl(sandbox, "top", "pod", "-n", "streamspace", pod["metadata"]["name"]).stdout
+    assert pod["metadata"]["name"] in top
+    kubectl(sandbox, "delete", "deploy", name, "-n", "streamspace")
+    # A server started without --metrics has no such group, as a cluster without metrics-server.
+    d = sandbox["dir"]
+    port_file = os.path.join(tmp_path, "port")
+    server = subprocess.Popen([sys.executable, os.path.join(ROOT, "Tests/KubeAPIServer/kube_apiserver.py"),
+                               "--cert", f"{d}/certs/server.crt", "--key", f"{d}/certs/server.key",
+                               "--client-ca", f"{d}/certs/ca.crt", "--tokens", f"{d}/tokens.csv",
+                               "--port-file", port_file, "--no-docker"], stderr=subprocess.DEVNULL)
+    try:
+        port = wait_for(lambda: os.path.exists(port_file) and open(port_file).read(), what="the second server")
+        raw = Raw(dict(sandbox, STREAMSPACE_KUBE_URL=f"https://127.0.0.1:{port}"), token=admin_token(sandbox))
+        assert raw("GET", "/apis/metrics.k8s.io/v1beta1/nodes")[0] == 404
+        groups = [g["name"] for g in json.loads(raw("GET", "/apis")[2])["groups"]]
+        assert "apps" in groups and "metrics.k8s.io" not in groups
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 if __name__ == "__main__":

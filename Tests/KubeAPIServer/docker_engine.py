@@ -100,6 +100,9 @@ class Engine:
             if e.status != 404:
                 raise
 
+    def stats(self, cid):
+        return self._request("GET", f"/containers/{cid}/stats", {"stream": "false", "one-shot": "true"}, timeout=10)
+
     def containers(self, label):
         return self._request("GET", "/containers/json", {"all": "1", "filters": json.dumps({"label": [label]})})
 

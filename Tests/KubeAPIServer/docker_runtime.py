@@ -33,6 +33,7 @@ class _Container:
         self.restarts = 0
         self.next_restart = None
         self.ip = None
+        self.cpu_sample = None  # (monotonic time, cumulative nanoseconds) of the last stats
 
 
 class DockerRuntime:
@@ -229,6 +230,29 @@ class DockerRuntime:
                     s["state"] = {"waiting": {"reason": reason, **({"message": message} if message else {})}}
                 out[c.spec["name"]] = s
             return ip, out
+
+    def usage(self, pod):
+        """{container: (cores, bytes)}: CPU from the change of Docker's cumulative usage since the
+        last look (0 on the first), memory as Docker reports it less the page cache."""
+        with self._lock:
+            entry = self._pods.get(pod["metadata"]["uid"])
+            containers = [c for c in entry["containers"].values() if c.id] if entry else []
+        out = {}
+        for c in containers:
+            try:
+                stats = self.engine.stats(c.id)
+            except (EngineError, OSError):
+                continue
+            total = ((stats.get("cpu_stats") or {}).get("cpu_usage") or {}).get("total_usage", 0)
+            mem = stats.get("memory_stats") or {}
+            octets = mem.get("usage", 0) - (mem.get("stats") or {}).get("inactive_file", 0)
+            t = time.monotonic()
+            with self._lock:
+                before = c.cpu_sample
+                c.cpu_sample = (t, total)
+            cores = (total - before[1]) / 1e9 / (t - before[0]) if before and t > before[0] else 0.0
+            out[c.spec["name"]] = (max(0.0, cores), max(0.0, float(octets)))
+        return out
 
     def has_started(self, pod, container):
         with self._lock:

@@ -28,6 +28,7 @@ import bootstrap  # noqa: E402
 import controller  # noqa: E402
 import golden as golden_module  # noqa: E402
 import logs  # noqa: E402
+import metrics  # noqa: E402
 import runtimes  # noqa: E402
 import tables  # noqa: E402
 import watch  # noqa: E402
@@ -46,6 +47,8 @@ class Cluster:
 
     def __init__(self, args, address):
         self.golden = golden_module.Golden(address)
+        if args.metrics:
+            metrics.add_to_discovery(self.golden)
         self.registry = Registry(self.golden)
         self.store = Store()
         self.schemas = Schemas(self.golden.openapi_v2())
@@ -57,6 +60,7 @@ class Cluster:
         bootstrap.seed(self.store, self.registry, self.ips, args)
         self.controller = controller.Controller(self.store, self.registry, self.api, self.runtime, args)
         self.controller.start()
+        self.metrics = metrics.Metrics(self.store, self.registry, self.runtime) if args.metrics else None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -133,6 +137,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _resource(self, method, verb, t, query, body):
         c = self.cluster
+        if t.res.group == metrics.GROUP:
+            if verb not in ("get", "list"):
+                raise method_not_allowed()
+            return self._json(200, c.metrics.answer(t, query))
         if t.subresource == "log":
             if method != "GET":
                 raise method_not_allowed()
@@ -290,7 +298,7 @@ def main(argv=None):
     p.add_argument("--node-cpu", default="4")
     p.add_argument("--node-memory", default="8Gi")
     p.add_argument("--no-docker", action="store_true", help="simulate pods even when DOCKER_HOST is set")
-    p.add_argument("--metrics", action="store_true", help="serve metrics.k8s.io (not implemented yet)")
+    p.add_argument("--metrics", action="store_true", help="serve metrics.k8s.io/v1beta1 (usage from Docker's stats)")
     args = p.parse_args(argv)
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -82,6 +82,12 @@ class SimulatedRuntime:
         while follow and alive():
             time.sleep(0.2)  # a simulated container writes nothing more; follow ends with the pod
 
+    def usage(self, pod):
+        """{container: (cores, bytes)}: a simulated container runs nothing, so uses nothing."""
+        with self._lock:
+            known = pod["metadata"]["uid"] in self._pods
+        return {c["name"]: (0.0, 0.0) for c in pod["spec"].get("containers") or []} if known else {}
+
     def sync(self):
         pass
 
