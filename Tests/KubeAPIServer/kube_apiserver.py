@@ -128,7 +128,7 @@ class Handler(BaseHTTPRequestHandler):
             self._resource(method, verb, target, query, body)
         except APIError as e:
             self._json(e.code, e.status())
-        except (BrokenPipeError, ConnectionResetError):
+        except (ConnectionError, ssl.SSLError, TimeoutError):  # the client went away: nobody to answer
             self.close_connection = True
         except Exception as e:  # a bug here must still answer like a server, and say what it was
             import traceback
@@ -192,14 +192,19 @@ class Handler(BaseHTTPRequestHandler):
                     t.res, [obj], obj["metadata"]["resourceVersion"], query.get("includeObject", "Metadata"),
                     headers=not headers_sent)}
                 headers_sent.append(True)
-            if not started:
-                self.start_chunked(200, "application/json")
-                started.append(True)
             self.write_chunk(json.dumps(event, separators=(",", ":")).encode() + b"\n")
 
-        watch.stream(self.cluster.store, t, query, send)
-        if not started:
+        def begin():
             self.start_chunked(200, "application/json")
+            started.append(True)
+
+        try:
+            watch.stream(self.cluster.store, t, query, send, begin)
+        except APIError:
+            if started:  # the headers went: an error now can only end the stream
+                self.close_connection = True
+                return
+            raise
         self.end_chunked()
 
     def _non_resource(self, method, path, user):

@@ -17,8 +17,9 @@ def _bookmark(res, revision):
     return {"type": "BOOKMARK", "object": obj}
 
 
-def stream(store, t, query, send):
-    """send(event_dict) writes one line; raises when the client went away."""
+def stream(store, t, query, send, begin):
+    """send(event_dict) writes one line; raises when the client went away. begin() sends the
+    headers once the request is known to be valid, so a client sees the watch open at once."""
     labels = selectors.parse_labels(query.get("labelSelector", ""))
     fields = selectors.parse_fields(query.get("fieldSelector", ""), selectors.supported_fields(t.res.name))
     if t.name:  # a watch on one object: kubectl's `get NAME -w` sends a fieldSelector, this is the old form
@@ -39,6 +40,9 @@ def stream(store, t, query, send):
     deadline = time.monotonic() + timeout
     bookmarks = query.get("allowWatchBookmarks") in ("true", "1")
     rv = query.get("resourceVersion", "")
+    if rv not in ("", "0") and not rv.isdigit():
+        raise APIError(400, "BadRequest", f'invalid resource version "{rv}"')
+    begin()
     inside = set()  # uids currently matching, so a change that leaves the selector is a DELETED
     with store.lock:
         if rv in ("", "0"):
@@ -46,10 +50,7 @@ def stream(store, t, query, send):
             since = int(current)
             initial = items
         else:
-            try:
-                since = int(rv)
-            except ValueError:
-                raise APIError(400, "BadRequest", f'invalid resource version "{rv}"')
+            since = int(rv)
             initial = []
             try:
                 store.events_since(t.res, since)
