@@ -29,6 +29,7 @@ class Controller:
 
     def start(self):
         self.store.listeners.append(lambda kind, res, obj: self.wake.set())
+        self.runtime.notify = self.wake.set
         threading.Thread(target=self._loop, name="controller", daemon=True).start()
 
     def _loop(self):

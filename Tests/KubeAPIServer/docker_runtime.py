@@ -33,6 +33,7 @@ class _Container:
         self.restarts = 0
         self.next_restart = None
         self.ip = None
+        self.needs_look = False  # restarted by us: the next listing may hide a new exit
         self.cpu_sample = None  # (monotonic time, cumulative nanoseconds) of the last stats
 
 
@@ -46,6 +47,7 @@ class DockerRuntime:
         self.instance = uuid.uuid4().hex[:12]
         self._lock = threading.Lock()
         self._pods = {}  # uid -> {"pod": pod, "containers": {name: _Container}, "stopped": bool}
+        self.notify = lambda: None  # the controller's wake-up: a started container shows at once
 
     # ---- lifecycle ----
     def start(self, pod):
@@ -78,6 +80,7 @@ class DockerRuntime:
                     return
                 self.engine.start(cid)
                 first = first or cid
+                self.notify()
             except EngineError as e:
                 with self._lock:
                     c.waiting = ("CreateContainerError", e.message)
@@ -159,10 +162,24 @@ class DockerRuntime:
     def sync(self):
         with self._lock:
             entries = list(self._pods.values())
+        if not entries:
+            return
+        try:  # one listing a tick; a container is inspected only when its state may have changed
+            states = {x["Id"]: x.get("State") for x in self.engine.containers(f"{LABEL}={self.instance}")}
+        except (EngineError, OSError):
+            return
         for entry in entries:
             restart_policy = entry["pod"]["spec"].get("restartPolicy", "Always")
             for c in entry["containers"].values():
                 if c.id is None:
+                    continue
+                listed = states.get(c.id)
+                with self._lock:
+                    running_known = listed == "running" and c.running_since is not None
+                    exit_known = listed == "exited" and c.running_since is None and c.last_terminated is not None \
+                        and (c.next_restart is None or time.time() < c.next_restart)
+                    settled = not c.needs_look and (running_known or exit_known)
+                if settled:
                     continue
                 try:
                     info = self.engine.inspect(c.id)
@@ -170,6 +187,7 @@ class DockerRuntime:
                     continue
                 state = info.get("State") or {}
                 with self._lock:
+                    c.needs_look = False
                     if not c.ip:
                         c.ip = (info.get("NetworkSettings") or {}).get("IPAddress") or None
                     if state.get("Running"):
@@ -199,6 +217,7 @@ class DockerRuntime:
                     if restart:
                         c.next_restart = None
                         c.restarts += 1
+                        c.needs_look = True
                 if restart:
                     try:
                         self.engine.start(c.id)
