@@ -7,7 +7,9 @@
 #      at the end: Scripts/docker-sandbox.sh, Scripts/lxd-sandbox.sh); the conformance kit passes the drivers we ship, through
 #      the real agent binary; the demo (dev control plane + agent + driver) runs with the mock
 #      and with a real Docker session;
-#   4. Python's jsonschema agrees with our validator on every fixture;
+#   4. Python's jsonschema agrees with our validator on every fixture; the test Kubernetes API
+#      server (Tests/KubeAPIServer) passes its proofs with kubectl and the Python client, its pods
+#      in the Docker above;
 #   5. the Swift test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,6 +60,10 @@ step "agent demo --driver docker (what the README's first command, Scripts/demo.
 
 step "schema cross-check with Python jsonschema"
 python3 -m pytest -q Tests/schema_crosscheck.py
+
+step "the test Kubernetes API server, driven by kubectl and the Python kubernetes client"
+python3 -c 'import kubernetes' 2>/dev/null || python3 -m pip install -q kubernetes
+python3 -m pytest -q Tests/kube_apiserver_test.py
 
 step "swift test"
 # One test at a time: the platform tests watch Docker and LXD through their CLIs, synchronously,
