@@ -11,6 +11,8 @@
 #                                    STREAMSPACE_KUBECONFIG              the agent's token kubeconfig
 #                                    STREAMSPACE_KUBE_ADMIN_KUBECONFIG   admin (system:masters), client cert
 #                                    STREAMSPACE_KUBE_URL                https://127.0.0.1:PORT
+#                                    STREAMSPACE_KUBE_AUDIT_LOG          one JSON line per request (user,
+#                                                                        verb, resource, namespace, code)
 #                                  Messages go to stderr. A second `up` reuses the running server.
 #                                  STREAMSPACE_KUBE_METRICS=1 serves metrics.k8s.io too (as when
 #                                  metrics-server is installed).
@@ -75,7 +77,7 @@ start() {
   # setsid: the server outlives this script; `down` stops it.
   setsid python3 "$SERVER" --cert "$SANDBOX_DIR/certs/server.crt" --key "$SANDBOX_DIR/certs/server.key" \
     --client-ca "$SANDBOX_DIR/certs/ca.crt" --tokens "$SANDBOX_DIR/tokens.csv" --port-file "$SANDBOX_DIR/port" \
-    "${extra[@]}" >"$SANDBOX_DIR/server.log" 2>&1 </dev/null &
+    --audit-log "$SANDBOX_DIR/audit.log" "${extra[@]}" >"$SANDBOX_DIR/server.log" 2>&1 </dev/null &
   echo $! >"$SANDBOX_DIR/server.pid"
   for _ in $(seq 1 100); do
     [ -s "$SANDBOX_DIR/port" ] && running && break
@@ -107,6 +109,7 @@ case "${1:-}" in
     echo "export STREAMSPACE_KUBECONFIG=$SANDBOX_DIR/agent.kubeconfig"
     echo "export STREAMSPACE_KUBE_ADMIN_KUBECONFIG=$SANDBOX_DIR/admin.kubeconfig"
     echo "export STREAMSPACE_KUBE_URL=https://127.0.0.1:$(cat "$SANDBOX_DIR/port")"
+    echo "export STREAMSPACE_KUBE_AUDIT_LOG=$SANDBOX_DIR/audit.log"
     ;;
   down)
     if [ -f "$SANDBOX_DIR/server.pid" ]; then

@@ -267,6 +267,15 @@ def test_rbac_allows_the_role_and_forbids_the_rest(sandbox):
         with pytest.raises(k8s.exceptions.ApiException) as e:
             core.delete_namespaced_pod("nope", "streamspace")  # the Role reads pods, never deletes them
         assert 'pods "nope" is forbidden' in json.loads(e.value.body)["message"]
+    # The audit log says which calls the Role refused, and carries no credentials.
+    text = open(sandbox["STREAMSPACE_KUBE_AUDIT_LOG"]).read()
+    records = [json.loads(line) for line in text.splitlines()]
+    agent = "system:serviceaccount:streamspace:streamspace-agent"
+    refused = [(r["verb"], r["resource"], r["namespace"]) for r in records if r.get("user") == agent and r["code"] == 403]
+    assert ("list", "secrets", "streamspace") in refused and ("delete", "pods", "streamspace") in refused
+    assert ("list", "pods", "streamspace") not in refused
+    token = re.search(r"token: (\S+)", open(sandbox["STREAMSPACE_KUBECONFIG"]).read()).group(1)
+    assert token not in text
 
 
 # ---- pods backed by Docker (when DOCKER_HOST is set: eval "$(Scripts/docker-sandbox.sh up)") ----

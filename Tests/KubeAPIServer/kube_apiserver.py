@@ -60,7 +60,21 @@ class Cluster:
         bootstrap.seed(self.store, self.registry, self.ips, args)
         self.controller = controller.Controller(self.store, self.registry, self.api, self.runtime, args)
         self.controller.start()
+        self.audit = AuditLog(args.audit_log) if args.audit_log else None
         self.metrics = metrics.Metrics(self.store, self.registry, self.runtime) if args.metrics else None
+
+
+class AuditLog:
+    """One JSON line per request (user, verb, group, resource, namespace, name, code), so a test
+    can prove a client stayed inside its Role. No headers or bodies: tokens never reach it."""
+
+    def __init__(self, path):
+        self._lock = threading.Lock()
+        self._file = open(path, "a", buffering=1)
+
+    def write(self, record):
+        with self._lock:
+            self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -108,6 +122,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def _serve(self, method):
         c = self.cluster
+        self._audit = {"verb": method.lower(), "path": urlsplit(self.path).path}
+        try:
+            self._serve_inner(method)
+        finally:
+            if c.audit is not None:
+                c.audit.write(self._audit)
+
+    def _serve_inner(self, method):
+        c = self.cluster
         try:
             url = urlsplit(self.path)
             query = dict(parse_qsl(url.query, keep_blank_values=True))
@@ -118,12 +141,15 @@ class Handler(BaseHTTPRequestHandler):
             user = c.authn.authenticate(self.headers.get("Authorization"), self.connection.getpeercert())
             if user is None:
                 raise unauthorized()
+            self._audit["user"] = user.name
             target = api_module.parse_path(c.registry, url.path)
             if target is None:
                 return self._non_resource(method, url.path, user)
             verb = api_module.verb_of(method, target, query)
             if not verb:
                 raise method_not_allowed()
+            self._audit.update(verb=verb, group=target.res.group, resource=target.res.name + (
+                "/" + target.subresource if target.subresource else ""), namespace=target.namespace, name=target.name)
             c.authz.check(user, verb, target.res, target.subresource, target.namespace, target.name)
             self._resource(method, verb, target, query, body)
         except APIError as e:
@@ -250,6 +276,7 @@ class Handler(BaseHTTPRequestHandler):
         self._bytes(code, json.dumps(obj, separators=(",", ":")).encode(), content_type)
 
     def _bytes(self, code, data, content_type):
+        self._audit["code"] = code
         self.send_response(code)
         self.send_header("Audit-Id", str(uuid.uuid4()))
         self.send_header("Cache-Control", "no-cache, private")
@@ -259,6 +286,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def start_chunked(self, code, content_type):
+        self._audit["code"] = code
         self.send_response(code)
         self.send_header("Audit-Id", str(uuid.uuid4()))
         self.send_header("Cache-Control", "no-cache, private")
@@ -303,6 +331,7 @@ def main(argv=None):
     p.add_argument("--node-cpu", default="4")
     p.add_argument("--node-memory", default="8Gi")
     p.add_argument("--no-docker", action="store_true", help="simulate pods even when DOCKER_HOST is set")
+    p.add_argument("--audit-log", help="append one JSON line per request here")
     p.add_argument("--metrics", action="store_true", help="serve metrics.k8s.io/v1beta1 (usage from Docker's stats)")
     args = p.parse_args(argv)
 
