@@ -6,15 +6,24 @@ import PlatformKit
 /// and out, and every refusal turned into the driver's error with the server's own words
 /// (KubeStatus).
 final class KubeAPI: Sendable {
-    let transport: KubeTransport
+    let client: PlatformHTTPClient
+    let connection: KubeConnection
     let namespace: String
     let timeout: Duration
 
-    init(transport: KubeTransport, namespace: String, timeout: Duration) {
-        self.transport = transport
+    /// Every request asks for JSON (a server may otherwise answer protobuf or a Table).
+    private static let accept = [("Accept", "application/json")]
+
+    init(_ connection: KubeConnection, namespace: String, timeout: Duration) throws(DriverError) {
+        client = try PlatformHTTPClient(
+            address: .http(host: connection.host, port: connection.port, tls: connection.tls),
+            platformName: "the Kubernetes API server (\(connection.origin))", credentials: connection.credentials)
+        self.connection = connection
         self.namespace = namespace
         self.timeout = timeout
     }
+
+    func shutdown() async { await client.shutdown() }
 
     // MARK: Paths
 
@@ -29,11 +38,17 @@ final class KubeAPI: Sendable {
     func call(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
               contentType: String = "application/json", allowed: Set<Int> = [], timeout: Duration? = nil,
               what: @autoclosure () -> String) async throws(DriverError) -> PlatformResponse {
-        let bytes = body.map { Array($0.jsonString().utf8) }
-        let response = try await transport.request(method, path, query: query, body: bytes, contentType: contentType,
-                                                   timeout: timeout ?? self.timeout)
+        let response = try await client.request(method, connection.pathPrefix + path, query: query,
+                                                body: body.map { .raw(Array($0.jsonString().utf8), contentType: contentType) },
+                                                headers: Self.accept, timeout: timeout ?? self.timeout)
         if response.isSuccess || allowed.contains(response.status) { return response }
-        throw KubeStatus.error(status: response.status, body: try? response.json(), fallback: response.bodyText, what: what())
+        throw KubeStatus.error(status: response.status, body: try? response.json(), fallback: response.bodyText, what: what(),
+                               response: response)
+    }
+
+    /// A streaming GET (a watch, followed logs); nil timeout: as long as the caller reads.
+    func stream(_ path: String, query: [(String, String)], timeout: Duration?) async throws(DriverError) -> PlatformStream {
+        try await client.stream(.GET, connection.pathPrefix + path, query: query, headers: Self.accept, timeout: timeout)
     }
 
     /// The object, or nil when there is none (404).

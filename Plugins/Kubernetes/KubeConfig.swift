@@ -212,7 +212,7 @@ package struct KubeConfig: Sendable {
                 guard let data = Data(base64Encoded: compact), !data.isEmpty else {
                     throw error("\(path).\(dataKey) is not base64")
                 }
-                return .inline(Array(data))
+                return .pem(Array(data))
             }
             return try string(node, fileKey, at: path).map { .file(LocalFile.resolve($0, against: file)) }
         }

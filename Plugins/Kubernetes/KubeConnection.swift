@@ -1,13 +1,12 @@
+import PlatformKit
+
 /// Where the driver reaches the API server and how it proves who it is, from a kubeconfig or
 /// from the pod's service account. Holds secrets (token, key): never log it whole — `summary`
 /// is the loggable form.
 package struct KubeConnection: Sendable, Equatable {
-    /// PEM material, read from a file when the connection is made or carried inline
-    /// (kubeconfig's `*-data`, already base64-decoded).
-    package enum PEM: Sendable, Equatable {
-        case file(String)
-        case inline([UInt8])
-    }
+    /// PEM material: a file read when the connection is made, or inline bytes (kubeconfig's
+    /// `*-data`, already base64-decoded).
+    package typealias PEM = TLSMaterial.Source
 
     package enum Credential: Sendable, Equatable {
         case none
@@ -36,5 +35,20 @@ package struct KubeConnection: Sendable, Equatable {
         let scheme = useTLS ? "https" : "http"
         let bracketed = host.contains(":") ? "[\(host)]" : host
         return "\(scheme)://\(bracketed):\(port)\(pathPrefix) (\(origin))"
+    }
+
+    /// TLS as PlatformKit's client takes it; nil for plain HTTP.
+    package var tls: TLSMaterial? {
+        guard useTLS else { return nil }
+        return TLSMaterial(ca: certificateAuthority, certificate: clientCertificate, key: clientKey, skipVerify: skipVerify)
+    }
+
+    /// The credential on every request; a token file is read again when kubelet rotates it.
+    package var credentials: PlatformCredentials {
+        switch credential {
+        case .none: .none
+        case .token(let token): .bearer(token)
+        case .tokenFile(let path): .bearerFile(path: path)
+        }
     }
 }

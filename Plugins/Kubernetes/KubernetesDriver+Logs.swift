@@ -27,7 +27,7 @@ extension KubernetesDriver {
             throw DriverError(.failedPrecondition, "kubernetes: session \(id) has no pod (hibernated?): no logs to read")
         }
         let path = "\(api.pods)/\(pod.name)/log"
-        let stream = try await api.transport.stream(.GET, path, query: query, timeout: request.follow ? nil : configuration.apiTimeout)
+        let stream = try await api.stream(path, query: query, timeout: request.follow ? nil : configuration.apiTimeout)
         guard stream.status == 200 else {
             var body: [UInt8] = []
             for try await chunk in stream.body { body += chunk.readableBytesView; if body.count > 4096 { break } }
@@ -44,7 +44,7 @@ extension KubernetesDriver {
             throw error
         } catch {
             if Task.isCancelled || writer.isCancelled { throw CancellationError() }
-            throw api.transport.transportError(error, what: "reading the logs of pod \(pod.name)", timeout: nil)
+            throw api.client.transportError(error, what: "reading the logs of pod \(pod.name)", timeout: nil)
         }
     }
 }

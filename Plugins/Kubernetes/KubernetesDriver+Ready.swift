@@ -30,7 +30,7 @@ extension KubernetesDriver {
             guard let resourceVersion else { continue }
             let remaining = deadline - ContinuousClock.now
             let seconds = max(1, min(60, Int(remaining.components.seconds)))
-            let stream = try await api.transport.stream(.GET, api.pods, query: [
+            let stream = try await api.stream(api.pods, query: [
                 ("labelSelector", KubernetesNames.sessionSelector(id)), ("watch", "1"),
                 ("resourceVersion", resourceVersion), ("allowWatchBookmarks", "true"), ("timeoutSeconds", String(seconds)),
             ], timeout: .seconds(seconds + 5))

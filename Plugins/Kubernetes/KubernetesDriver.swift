@@ -50,7 +50,7 @@ final class KubernetesDriver: StreamSpaceDriver {
         } else if !connection.useTLS {
             host.log(.warning, "kubernetes: talking to \(connection.summary) without TLS")
         }
-        let api = KubeAPI(transport: try KubeTransport(connection), namespace: namespace, timeout: configuration.apiTimeout)
+        let api = try KubeAPI(connection, namespace: namespace, timeout: configuration.apiTimeout)
         do {
             let found = try await api.call(.GET, "/api/v1/namespaces/\(namespace)", allowed: [403, 404],
                                            what: "reading namespace \(namespace)")
@@ -58,8 +58,18 @@ final class KubernetesDriver: StreamSpaceDriver {
                 throw DriverError(.failedPrecondition,
                                   "kubernetes: namespace \"\(namespace)\" does not exist on \(connection.summary): create it (kubectl create namespace \(namespace)) or set the driver config \"namespace\"")
             }
+            if found.status == 403 {
+                // A namespaced Role cannot grant reading the namespace object unless it is bound
+                // there, and a missing namespace has no bindings: probe with what the Role grants.
+                let probe = try await api.call(.GET, api.deployments, query: [("limit", "1")], allowed: [403],
+                                               what: "listing deployments in namespace \(namespace)")
+                if probe.status == 403 {
+                    throw DriverError(.failedPrecondition,
+                                      "kubernetes: \(connection.summary) refuses to list deployments in namespace \"\(namespace)\": the namespace does not exist, or the agent's Role is not bound there (kubectl apply -f deploy/kubernetes/ with that namespace, or set the driver config \"namespace\")")
+                }
+            }
         } catch {
-            await api.transport.shutdown()
+            await api.shutdown()
             throw error
         }
         prepared.withLock { $0 = api }
@@ -90,7 +100,7 @@ final class KubernetesDriver: StreamSpaceDriver {
         }
         task?.cancel()
         await task?.value
-        await prepared.withLock({ $0 })?.transport.shutdown()
+        await prepared.withLock({ $0 })?.shutdown()
     }
 
     // MARK: Health
@@ -102,7 +112,7 @@ final class KubernetesDriver: StreamSpaceDriver {
             let metrics = try await api.call(.GET, "/apis/metrics.k8s.io/v1beta1", allowed: [403, 404, 503],
                                              what: "looking for metrics.k8s.io")
             let usage = metrics.isSuccess ? "metrics.k8s.io served" : "metrics.k8s.io not served: node and session usage are estimates (install metrics-server)"
-            return Health(.healthy, detail: "Kubernetes \(version["gitVersion"]?.stringValue ?? "?") at \(api.transport.connection.summary), namespace \(api.namespace); \(usage)")
+            return Health(.healthy, detail: "Kubernetes \(version["gitVersion"]?.stringValue ?? "?") at \(api.connection.summary), namespace \(api.namespace); \(usage)")
         } catch {
             return Health(.unhealthy, detail: error.message)
         }

@@ -1,5 +1,6 @@
 import DriverModel
 import DriverSDK
+import PlatformKit
 
 extension KubernetesDriver {
     /// Watches the managed pods for as long as the driver lives, so a crash, an eviction or a
@@ -32,7 +33,7 @@ extension KubernetesDriver {
 
     /// One watch request, read to its end. Returns where the next starts (nil: list again).
     private func watchOnce(_ api: KubeAPI, from resourceVersion: String) async throws -> String? {
-        let stream = try await api.transport.stream(.GET, api.pods, query: [
+        let stream = try await api.stream(api.pods, query: [
             ("labelSelector", KubernetesNames.managedSelector), ("watch", "1"), ("resourceVersion", resourceVersion),
             ("allowWatchBookmarks", "true"), ("timeoutSeconds", "300"),
         ], timeout: .seconds(330))

@@ -16,7 +16,7 @@ extension PlatformRefusal {
         let message: String
         switch status {
         case 401:
-            message = "the API server refused the agent's credentials: check the token/client certificate in the kubeconfig"
+            message = "the API server refused the agent's credentials: check the token or client certificate of the kubeconfig's user (in a pod: its service account token)"
         case 403:
             message = KubernetesForbidden(serverMessage)?.remedy ?? "the agent's account is not allowed this: \(serverMessage)"
         default:
@@ -51,7 +51,7 @@ struct KubernetesForbidden: Equatable {
     var remedy: String {
         let what = group.isEmpty ? resource : "\(resource).\(group)"
         guard let namespace else {
-            return "the agent's account may not \(verb) \(what) at the cluster scope: grant it in a ClusterRole, or leave the feature off"
+            return "the agent's account may not \(verb) \(what) at the cluster scope: grant it in a ClusterRole bound to the account (deploy/kubernetes/node-reader.yaml)"
         }
         return "the agent's account may not \(verb) \(what) in namespace \(namespace): add it to its Role (deploy/kubernetes/role.yaml)"
     }

@@ -38,7 +38,7 @@ public struct TLSMaterial: Sendable, Equatable {
     }
 
     /// The client configuration; an item that does not load is an error naming it and its source.
-    func configuration(platformName: String) throws(DriverError) -> TLSConfiguration {
+    public func configuration(platformName: String) throws(DriverError) -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let ca {
             tls.trustRoots = .certificates(try Self.certificates(ca, "the CA certificate", platformName))

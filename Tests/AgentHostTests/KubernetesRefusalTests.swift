@@ -16,9 +16,9 @@ import Testing
         "patch-wrong-content-type-415": (415, .internal, "415: Unsupported Media Type"),
         "watch-too-old-410": (410, .notFound, "too old resource version: 1 (379)"),
         "unauthorized-401": (401, .failedPrecondition,
-                             "the API server refused the agent's credentials: check the token/client certificate in the kubeconfig"),
+                             "the API server refused the agent's credentials: check the token or client certificate of the kubeconfig's user (in a pod: its service account token)"),
         "forbidden-nodes-403": (403, .failedPrecondition,
-                                "the agent's account may not list nodes at the cluster scope: grant it in a ClusterRole, or leave the feature off"),
+                                "the agent's account may not list nodes at the cluster scope: grant it in a ClusterRole bound to the account (deploy/kubernetes/node-reader.yaml)"),
     ]
 
     @Test func everyCapturedStatusGetsItsCodeAndItsLine() throws {

@@ -1,5 +1,6 @@
 import DriverModel
 import Foundation
+import PlatformKit
 @testable import KubernetesDriver
 import Testing
 
@@ -66,13 +67,13 @@ import Testing
         let ca = try KubeFixtures.bytes("tls/ca.pem")
         let path = try write(Self.kubeconfig(user: user, cluster: "server: https://api.example:443\n    certificate-authority-data: \(Data(ca).base64EncodedString())"))
         let connection = try KubeConfig.load(paths: path).connection(context: "other")
-        #expect(connection.clientCertificate == .inline(cert))
-        #expect(connection.clientKey == .inline(key))
-        #expect(connection.certificateAuthority == .inline(ca))
+        #expect(connection.clientCertificate == .pem(cert))
+        #expect(connection.clientKey == .pem(key))
+        #expect(connection.certificateAuthority == .pem(ca))
         #expect(connection.namespace == nil)
         #expect(connection.credential == .none)
         // The material is real PEM: the TLS configuration accepts it.
-        _ = try KubeTransport.tls(connection)
+        _ = try #require(connection.tls).configuration(platformName: "kubernetes")
     }
 
     @Test func insecureSkipVerifyOnlyWhenTheKubeconfigSaysSo() throws {
@@ -140,9 +141,9 @@ import Testing
 
     @Test func invalidPEMNamesWhichItem() throws {
         let connection = KubeConnection(host: "h", port: 443, useTLS: true, pathPrefix: "", certificateAuthority: nil,
-                                        clientCertificate: .inline(Array("not pem".utf8)), clientKey: .inline(Array("x".utf8)),
+                                        clientCertificate: .pem(Array("not pem".utf8)), clientKey: .pem(Array("x".utf8)),
                                         skipVerify: false, credential: .none, namespace: nil, origin: "test")
-        let error = try #require(throws: DriverError.self) { try KubeTransport.tls(connection) }
+        let error = try #require(throws: DriverError.self) { try #require(connection.tls).configuration(platformName: "kubernetes") }
         #expect(error.message.contains("client certificate"))
     }
 
@@ -176,7 +177,7 @@ import Testing
         #expect(connection.credential == .tokenFile(directory + "/token"))
         #expect(connection.certificateAuthority == .file(directory + "/ca.crt"))
         #expect(namespace == "sessions")
-        _ = try KubeTransport.tls(connection)
+        _ = try #require(connection.tls).configuration(platformName: "kubernetes")
 
         // The config's namespace wins over the pod's.
         let named = try KubernetesConfiguration(.object(["serviceAccountDir": .string(directory), "namespace": .string("x")]))
@@ -188,16 +189,18 @@ import Testing
         #expect(error.message.contains(directory + "/token"))
     }
 
-    @Test func theTokenFileIsReadAgainWhenItChanges() throws {
+    @Test func theServiceAccountTokenIsReadAgainWhenKubeletRotatesIt() throws {
         let directory = try KubeFixtures.temporaryDirectory()
-        let path = directory + "/token"
-        try KubeFixtures.write("first\n", to: path)
-        let source = TokenSource(.tokenFile(path))
-        #expect(try source.current() == "first")
-        try KubeFixtures.write("second-token\n", to: path)
-        #expect(try source.current() == "second-token")
-        try FileManager.default.removeItem(atPath: path)
-        #expect(throws: DriverError.self) { try source.current() }
+        try KubeFixtures.write("first\n", to: directory + "/token")
+        try KubeFixtures.write(String(decoding: try KubeFixtures.bytes("tls/ca.pem"), as: UTF8.self), to: directory + "/ca.crt")
+        let configuration = try KubernetesConfiguration(.object(["serviceAccountDir": .string(directory)]))
+        let (connection, _) = try ConnectionSource.resolve(configuration, environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"])
+        let credentials = connection.credentials
+        #expect(try credentials.authorization() == "Bearer first")
+        try KubeFixtures.write("second-token\n", to: directory + "/token")
+        #expect(try credentials.authorization() == "Bearer second-token")
+        try FileManager.default.removeItem(atPath: directory + "/token")
+        #expect(throws: DriverError.self) { try credentials.authorization() }
     }
 
     @Test func noClusterAtAllSaysWhatToGive() throws {

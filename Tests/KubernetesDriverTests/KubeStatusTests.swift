@@ -1,34 +1,27 @@
 import DriverModel
 @testable import KubernetesDriver
+import PlatformKit
 import Testing
 
-/// The API server's refusals (captured Status objects) as one line naming the fix.
+/// The API server's refusals (captured Status objects) as the driver reports them: one line
+/// naming the fix, the code from PlatformKit's one mapping (whose own wording tests are
+/// KubernetesRefusalTests).
 @Suite struct KubeStatusTests {
     func error(_ file: String, status: Int) throws -> DriverError {
         KubeStatus.error(status: status, body: try KubeFixtures.json(file), fallback: "", what: "doing it")
     }
 
     @Test func forbiddenNamesTheVerbResourceAndRole() throws {
-        let body = try KubeFixtures.json("status-forbidden-nodes-403.json")
-        let message = try #require(body["message"]?.stringValue)
-        let denied = try #require(KubeStatus.Forbidden(message))
-        #expect(denied.verb == "list")
-        #expect(denied.resource == "nodes")
         let error = try error("status-forbidden-nodes-403.json", status: 403)
         #expect(error.code == .failedPrecondition)
+        #expect(error.message.hasPrefix("kubernetes: doing it: "))
         #expect(error.message.contains("may not list nodes"))
-        #expect(error.message.contains("deploy/kubernetes/role.yaml"))
-
-        let namespaced = KubeStatus.Forbidden(#"pods is forbidden: User "system:serviceaccount:ss:agent" cannot watch resource "pods" in API group "" in the namespace "ss""#)
-        #expect(namespaced?.user == "system:serviceaccount:ss:agent")
-        #expect(namespaced?.verb == "watch")
-        #expect(namespaced?.resource == "pods")
-        #expect(namespaced?.namespace == "ss")
-        #expect(denied.namespace == nil)  // "at the cluster scope"
+        #expect(error.message.contains("deploy/kubernetes/node-reader.yaml"))
     }
 
     @Test func unauthorizedNamesTheCredentials() throws {
         let error = try error("status-unauthorized-401.json", status: 401)
+        #expect(error.code == .failedPrecondition)
         #expect(error.message.contains("refused the agent's credentials"))
     }
 
@@ -40,5 +33,13 @@ import Testing
         let invalid = try error("status-create-service-invalid-422.json", status: 422)
         #expect(invalid.code == .invalidArgument)
         #expect(invalid.message.contains("Invalid"))
+    }
+
+    @Test func aBusyServerSaysWhenToComeBack() throws {
+        let response = PlatformResponse(status: 429, headers: ["Retry-After": "3"],
+                                        body: Array(#"{"kind":"Status","code":429,"reason":"TooManyRequests","message":"too many requests"}"#.utf8))
+        let error = KubeStatus.error(status: 429, body: try response.json(), fallback: "", what: "listing", response: response)
+        #expect(error.code == .unavailable)
+        #expect(error.retryAfterMs == 3000)
     }
 }

@@ -73,12 +73,4 @@ import Testing
         #expect(expired.kind == .expired)
         #expect(WatchEvent(line: Array("{not json".utf8)) == nil)
     }
-
-    @Test func linesAreSplitAcrossChunksAndCapped() throws {
-        var splitter = LineSplitter(maxLine: 8)
-        #expect(try splitter.feed(Array("ab".utf8)) == [])
-        #expect(try splitter.feed(Array("c\nde\nf".utf8)) == [Array("abc".utf8), Array("de".utf8)])
-        #expect(try splitter.feed(Array("\n".utf8)) == [Array("f".utf8)])
-        #expect(throws: LineSplitter.LineTooLong.self) { try splitter.feed(Array("123456789".utf8)) }
-    }
 }

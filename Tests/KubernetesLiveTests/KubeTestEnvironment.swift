@@ -9,6 +9,9 @@ import Testing
 /// real kubectl, independently of the driver they check.
 enum KubeTest {
     static let kubeconfig = ProcessInfo.processInfo.environment["STREAMSPACE_KUBECONFIG"]
+    /// What the tests observe and change "by hand" with: the sandbox's admin (the agent's own
+    /// account may not even read its namespace), else the agent's kubeconfig.
+    static let observerKubeconfig = ProcessInfo.processInfo.environment["STREAMSPACE_KUBE_ADMIN_KUBECONFIG"] ?? kubeconfig
     /// Set by Scripts/test.sh: a missing cluster is then a failure, not a reason to skip.
     static let isRequired = ProcessInfo.processInfo.environment["STREAMSPACE_REQUIRE_KUBE"] == "1"
     static let namespace = ProcessInfo.processInfo.environment["STREAMSPACE_KUBE_NAMESPACE"] ?? "streamspace"
@@ -28,7 +31,7 @@ enum KubeTest {
     @discardableResult
     static func kubectl(_ arguments: [String]) throws -> ProcessRunner.Result {
         var environment = ProcessInfo.processInfo.environment
-        environment["KUBECONFIG"] = kubeconfig ?? ""
+        environment["KUBECONFIG"] = observerKubeconfig ?? ""
         return try ProcessRunner.run("/usr/bin/kubectl", ["-n", namespace] + arguments, environment: environment)
     }
 
