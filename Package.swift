@@ -199,6 +199,13 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOHTTP1", package: "swift-nio")],
             path: "Benchmarks/LXDBench"),
+        .executableTarget(
+            name: "KubeBench",
+            dependencies: ["AgentHost", "BenchSupport", "DevControlPlane", "DriverModel", "PlatformKit",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "Yams", package: "Yams")],
+            path: "Benchmarks/KubeBench"),
 
         .testTarget(
             name: "ControlPlaneProtocolTests",

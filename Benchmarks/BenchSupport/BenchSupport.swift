@@ -43,6 +43,18 @@ public enum Bench {
         return "   \(label.padding(toLength: 34, withPad: " ", startingAt: 0))\(f(median(values)))\(f(p90))\(f(sorted[0]))"
     }
 
+    /// The start-latency table every platform benchmark prints: the platform's own client as
+    /// the baseline, then the driver runtime and the whole agent path, and their ratios to it.
+    public static func printStartLatency(baseline: String, _ base: [Double], driver: String, _ throughDriver: [Double],
+                                         agent throughAgent: [Double], goal: String = "goal ≤ 1.10×") {
+        print("\n1. Start-session latency, ms          median     p90    best")
+        print(row(baseline, base))
+        print(row(driver, throughDriver))
+        print(row("Control Plane → agent → driver", throughAgent))
+        print("   ratio agent path / \(baseline) (median): \(String(format: "%.2f", median(throughAgent) / median(base)))×   \(goal)")
+        print("   ratio driver runtime / \(baseline) (median): \(String(format: "%.2f", median(throughDriver) / median(base)))×")
+    }
+
     /// A /proc/<pid>/status figure in KiB ("VmRSS:", "VmHWM:").
     public static func statusKiB(_ pid: Int32, _ field: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),

@@ -89,12 +89,8 @@ struct DockerBench {
         }
         await driver.destroy()
 
-        print("\n1. Start-session latency, ms          median     p90    best")
-        print(Bench.row("docker run (CLI)", dockerRun))
-        print(Bench.row("driver runtime → Docker driver", throughDriver))
-        print(Bench.row("Control Plane → agent → driver", throughAgent))
-        print("   ratio agent path / docker run (median): \(String(format: "%.2f", Bench.median(throughAgent) / Bench.median(dockerRun)))×   goal ≤ 1.10×")
-        print("   ratio driver runtime / docker run (median): \(String(format: "%.2f", Bench.median(throughDriver) / Bench.median(dockerRun)))×")
+        Bench.printStartLatency(baseline: "docker run (CLI)", dockerRun, driver: "driver runtime → Docker driver", throughDriver,
+                                agent: throughAgent)
 
         // 50 at once, as a Control Plane would send them after an outage.
         let count = 50

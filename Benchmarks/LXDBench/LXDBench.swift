@@ -111,12 +111,8 @@ struct LXDBench {
         }
         await driver.destroy()
 
-        print("\n1. Start-session latency, ms          median     p90    best")
-        print(Bench.row("LXD REST API directly", direct))
-        print(Bench.row("driver runtime → LXD driver", throughDriver))
-        print(Bench.row("Control Plane → agent → driver", throughAgent))
-        print("   ratio agent path / REST (median): \(String(format: "%.2f", Bench.median(throughAgent) / Bench.median(direct)))×")
-        print("   ratio driver runtime / REST (median): \(String(format: "%.2f", Bench.median(throughDriver) / Bench.median(direct)))×")
+        Bench.printStartLatency(baseline: "LXD REST API directly", direct, driver: "driver runtime → LXD driver", throughDriver,
+                                agent: throughAgent, goal: "")
 
         // Changes made by hand on LXD (REST calls, as `lxc stop --force` / `lxc delete --force`
         // make them) until the Control Plane has the session's new state. The agent's own re-read
