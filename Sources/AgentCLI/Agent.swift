@@ -26,7 +26,15 @@ struct Agent: AsyncParsableCommand {
 
     /// ArgumentParser's own `main`, except for how an error goes out: in the `--log-format`
     /// asked for (one JSON object under json) and redacted, like every other line on stderr.
+    ///
+    /// The command runs off the main actor and the process exits from there: `main` is on the
+    /// main actor, and a driver library that brings Foundation along can hand the main queue to
+    /// a run loop nobody runs, so a hop back to it would hang the process at exit.
     static func main() async {
+        await Task.detached { await runAndExit() }.value
+    }
+
+    private nonisolated static func runAndExit() async -> Never {
         ProcessLog.learnSecrets(arguments: CommandLine.arguments, environment: ProcessEnvironment.current)
         do {
             var command = try parseAsRoot()
@@ -38,6 +46,8 @@ struct Agent: AsyncParsableCommand {
         } catch {
             fail(error)
         }
+        fflush(nil)
+        Glibc.exit(0)
     }
 
     private static func fail(_ error: any Error) -> Never {
