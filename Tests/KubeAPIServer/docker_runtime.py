@@ -194,7 +194,9 @@ class DockerRuntime:
                         c.running_since = _docker_time(state.get("StartedAt")) or time.time()
                         c.waiting = None
                         continue
-                    if c.running_since is None and c.last_terminated is None and not state.get("FinishedAt", "").strip("0-:TZ."):
+                    # Docker's zero time ("0001-01-01T00:00:00Z") means it never finished.
+                    never_finished = (state.get("FinishedAt") or "0001-01-01").startswith("0001-01-01")
+                    if c.running_since is None and c.last_terminated is None and never_finished:
                         continue  # created, not started yet
                     finished = _docker_time(state.get("FinishedAt"))
                     if c.running_since is not None or c.last_terminated is None or \
