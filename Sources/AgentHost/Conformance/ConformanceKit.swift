@@ -59,6 +59,7 @@ public struct ConformanceKit: Sendable {
                                             outcome: .skipped("driver does not declare \(missing.name)"), seconds: 0))
                 continue
             }
+            logger.debug("driver-check: \(check.name)")
             let started = ContinuousClock.now
             let outcome: ConformanceReport.Outcome
             do {
@@ -71,7 +72,9 @@ public struct ConformanceKit: Sendable {
                                         seconds: (ContinuousClock.now - started).seconds))
         }
 
+        logger.debug("driver-check: stopping the sessions the checks started")
         await context.cleanUp()
+        logger.debug("driver-check: destroy")
         let current = context.driver
         let started = ContinuousClock.now
         let destroyed = (try? await withDeadline(options.operationTimeout, "destroy") { await current.destroy() }) != nil
