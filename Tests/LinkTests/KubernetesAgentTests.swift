@@ -17,7 +17,7 @@ private enum Kube {
 
     @discardableResult
     static func kubectl(_ arguments: [String]) throws -> ProcessRunner.Result {
-        try ProcessRunner.run("/usr/bin/kubectl", ["-n", namespace] + arguments, environment: ["KUBECONFIG": admin ?? ""])
+        try ProcessRunner.run("/usr/bin/kubectl", ["-n", namespace] + arguments, environment: ["KUBECONFIG": admin ?? "", "HOME": NSTemporaryDirectory()])
     }
 
     static func object(_ kind: String, _ name: String) throws -> [String: Any]? {
