@@ -255,7 +255,8 @@ let package = Package(
         .testTarget(
             name: "KubernetesLiveTests",
             dependencies: ["AgentHost", "AgentTestSupport", "DriverModel",
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Yams", package: "Yams")],
             path: "Tests/KubernetesLiveTests"
         ),
         // The drivers' response parsers against golden captures of Docker's and LXD's answers.

@@ -1,0 +1,113 @@
+import AgentHost
+import AgentTestSupport
+import DriverModel
+import Foundation
+import Testing
+import Yams
+
+/// The RBAC rules of deploy/kubernetes (Role + node-reader ClusterRole), parsed from the YAML the
+/// operator applies, and a check of one request against them.
+struct RBACRules {
+    struct Rule { var apiGroups, resources, verbs: [String]; var namespace: String? }
+    var rules: [Rule]
+
+    static let deployDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../deploy/kubernetes").standardized.path
+
+    /// Every Role (bound to its namespace) and ClusterRole (any namespace, and cluster-scoped) in the files.
+    init(files: [String]) throws {
+        rules = []
+        for file in files {
+            let text = try String(contentsOfFile: "\(Self.deployDirectory)/\(file)", encoding: .utf8)
+            for case let document as [String: Any] in try Yams.load_all(yaml: text) {
+                guard let kind = document["kind"] as? String, kind == "Role" || kind == "ClusterRole" else { continue }
+                let namespace = kind == "Role" ? (document["metadata"] as? [String: Any])?["namespace"] as? String ?? "default" : nil
+                for case let rule as [String: Any] in document["rules"] as? [Any] ?? [] {
+                    rules.append(Rule(apiGroups: rule["apiGroups"] as? [String] ?? [], resources: rule["resources"] as? [String] ?? [],
+                                      verbs: rule["verbs"] as? [String] ?? [], namespace: namespace))
+                }
+            }
+        }
+    }
+
+    /// `resource` may carry its subresource ("deployments/scale"); `namespace` nil for cluster-scoped.
+    func allows(verb: String, group: String, resource: String, namespace: String?) -> Bool {
+        rules.contains { rule in
+            (rule.namespace == nil || rule.namespace == namespace)
+                && (rule.apiGroups.contains(group) || rule.apiGroups.contains("*"))
+                && (rule.resources.contains(resource) || rule.resources.contains("*"))
+                && (rule.verbs.contains(verb) || rule.verbs.contains("*"))
+        }
+    }
+}
+
+@Suite(.serialized, kubeTrait) struct KubernetesRoleTests {
+    static let agentUser = "system:serviceaccount:streamspace:streamspace-agent"
+    static let auditLog = ProcessInfo.processInfo.environment["STREAMSPACE_KUBE_AUDIT_LOG"]
+
+    @Test func theRuleCheckerRejectsWhatTheRoleDoesNotGrant() throws {
+        let rbac = try RBACRules(files: ["role.yaml", "node-reader.yaml"])
+        #expect(rbac.rules.count >= 10, "parsed \(rbac.rules.count) rules from \(RBACRules.deployDirectory)")
+        #expect(rbac.allows(verb: "patch", group: "apps", resource: "deployments/scale", namespace: "streamspace"))
+        #expect(rbac.allows(verb: "list", group: "", resource: "nodes", namespace: nil))
+        #expect(!rbac.allows(verb: "update", group: "apps", resource: "deployments", namespace: "streamspace"), "update is not in the Role")
+        #expect(!rbac.allows(verb: "get", group: "", resource: "secrets", namespace: "streamspace"))
+        #expect(!rbac.allows(verb: "create", group: "apps", resource: "deployments", namespace: "default"), "the Role is for its namespace only")
+        #expect(!rbac.allows(verb: "create", group: "", resource: "pods/exec", namespace: "streamspace"))
+        #expect(!rbac.allows(verb: "get", group: "apps", resource: "deployments", namespace: nil))
+    }
+
+    @Test func aLifecycleStaysInsideTheRole() async throws {
+        let path = try #require(Self.auditLog, "STREAMSPACE_KUBE_AUDIT_LOG is not set (Scripts/kube-sandbox.sh sets it)")
+        let rbac = try RBACRules(files: ["role.yaml", "node-reader.yaml"])
+        let offset = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+
+        let id = KubeTest.sessionID("role")
+        defer { KubeTest.cleanUp([id]) }
+        let driver = try await KubeTest.loadDriver()
+        #expect(try await driver.start(try KubernetesLiveTests.spec(id, persistentHome: true)).state == .running)
+        let (_, end) = await driver.openLogs(LogRequest(sessionId: id, tailLines: 5)).collect()
+        #expect(end == nil, "logs: \(end?.message ?? "")")
+        _ = try await driver.nodeMetrics()
+        _ = try? await driver.sessionMetrics(id)
+        #expect(try await driver.hibernate(id).state == .hibernated)
+        #expect(try await driver.wake(id).state == .running)
+        #expect(try await driver.stop(StopRequest(sessionId: id, deleteVolumes: true)).state == .terminated)
+        await driver.destroy()
+
+        let handle = try #require(FileHandle(forReadingAtPath: path))
+        try handle.seek(toOffset: UInt64(offset))
+        let text = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        let lines = text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["user"] as? String == Self.agentUser }
+        #expect(lines.count >= 10, "only \(lines.count) requests of \(Self.agentUser) in \(path)")
+        // Known bug: prepare() reads the namespace object (KubernetesDriver.swift, "reading namespace"),
+        // which neither the Role nor the node reader grants, and takes the 403 as "probe otherwise".
+        // Checked apart and marked, so the rest is held strictly and the marker fails once it is fixed.
+        let isNamespaceRead = { (line: [String: Any]) in line["resource"] as? String == "namespaces" && line["verb"] as? String == "get" }
+        withKnownIssue("the driver GETs /api/v1/namespaces/\(KubeTest.namespace), outside its Role (403)") {
+            let reads = lines.filter(isNamespaceRead)
+            #expect(reads.isEmpty, "namespace reads: \(reads)")
+        }
+        let forbidden = lines.filter { $0["code"] as? Int == 403 && !isNamespaceRead($0) }
+        #expect(forbidden.isEmpty, "403s: \(forbidden)")
+        var seen = Set<String>()
+        for line in lines where !isNamespaceRead(line) {
+            let verb = line["verb"] as? String ?? "?"
+            guard let resource = line["resource"] as? String else {
+                // A non-resource request: only discovery and health reads, which every account may make.
+                let path = line["path"] as? String ?? ""
+                #expect(verb == "get" && ["/version", "/api", "/apis", "/healthz", "/readyz", "/livez", "/openapi"].contains { path.hasPrefix($0) },
+                        "non-resource request \(verb) \(path)")
+                continue
+            }
+            let group = line["group"] as? String ?? ""
+            let namespace = (line["namespace"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+            seen.insert("\(verb) \(group)/\(resource) \(namespace ?? "-")")
+            #expect(rbac.allows(verb: verb, group: group, resource: resource, namespace: namespace),
+                    "\(verb) \(group.isEmpty ? "" : group + "/")\(resource) in \(namespace ?? "the cluster") is not granted by deploy/kubernetes")
+        }
+        #expect(seen.contains { $0.hasPrefix("patch apps/deployments/scale") }, "hibernate/wake did not go through the scale subresource: \(seen.sorted())")
+        print("KubernetesRoleTests: \(lines.count) requests, distinct: \(seen.sorted())")
+    }
+}
