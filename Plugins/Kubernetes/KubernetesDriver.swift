@@ -145,7 +145,8 @@ final class KubernetesDriver: StreamSpaceDriver {
 
     func start(_ spec: SessionSpec) async throws -> SessionStatus {
         let main = try api()
-        let api = main.scoped(to: try configuration.placement(spec.namespace, main: main.namespace))
+        // The Control Plane's payload namespace, which the host keeps as this label.
+        let api = main.scoped(to: try configuration.placement(spec.labels[KubernetesNames.payloadNamespaceLabel], main: main.namespace))
         let manifests = manifests(in: api.namespace)
         let deployment = try manifests.deployment(spec)  // validates the whole spec first (R7)
         let name = KubernetesNames.deployment(spec.id)
@@ -203,8 +204,8 @@ final class KubernetesDriver: StreamSpaceDriver {
     func stop(_ request: StopRequest) async throws -> SessionStatus {
         let id = request.sessionId
         try KubernetesNames.requireValidSession(id)
-        let found = try await locate(id, namespace: request.namespace)
-        let api = try found?.api ?? api().scoped(to: configuration.placement(request.namespace, main: api().namespace))
+        let found = try await locate(id)
+        let api = try found?.api ?? api()
         let deployment = found?.deployment
         let user = deployment?["metadata"]?["labels"]?[KubernetesNames.userLabel]?.stringValue
         // The Service first: the Deployment owns it, but a Service made by a start that died

@@ -27,6 +27,7 @@ public enum CommandTranslation {
         let fields = try FieldReader(payload, .startSession)
         let id = try sessionID(fields)
         let user = try fields.nonEmptyString(.user)
+        _ = try fields.string(.namespace)
         let manifest = try fields.object(.templateManifest)!  // required: `object` threw if absent
         // The manifest is a Template CRD: its fields live under "spec" (a bare spec is accepted).
         let metadata = try manifest.object(.manifestMetadata)
@@ -70,12 +71,15 @@ public enum CommandTranslation {
         let memory = nonEmpty(try fields.string(.memory)) ?? nonEmpty(defaultMemory) ?? "2Gi"
         let resources = try SessionSpec.Resources(cpu: cpu, memory: memory)
 
+        var labels: [String: String] = [:]
+        if let namespace = nonEmpty(try fields.string(.namespace)) { labels["streamspace.io/namespace"] = namespace }
+
         let spec = SessionSpec(
             id: id, user: user,
             template: .init(name: templateName, image: image, env: env, ports: ports, volumeMounts: mounts),
             resources: resources,
             persistentHome: try fields.bool(.persistentHome) ?? false,
-            namespace: nonEmpty(try fields.string(.namespace)))
+            labels: labels)
         try spec.validate()
         return spec
     }
@@ -104,8 +108,8 @@ public enum CommandTranslation {
     /// `stop_session` → StopRequest (`deletePVC` asks to delete the home volume too).
     public static func stopRequest(_ payload: JSONValue) throws(DriverError) -> StopRequest {
         let fields = try FieldReader(payload, .stopSession)
-        return StopRequest(sessionId: try sessionID(fields), deleteVolumes: try fields.bool(.deletePVC) ?? false,
-                           namespace: nonEmpty(try fields.string(.namespace)))
+        _ = try fields.string(.namespace)
+        return StopRequest(sessionId: try sessionID(fields), deleteVolumes: try fields.bool(.deletePVC) ?? false)
     }
 
     /// `logs_request` → its request id and the LogRequest (our extension, by the table's rows).

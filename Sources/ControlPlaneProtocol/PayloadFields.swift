@@ -100,7 +100,7 @@ extension PayloadField {
 
     public static let sessionId = PayloadField("sessionId", .string, #"a string like "alice-firefox-1a2b3c4d""#, required: true,
         "1–100 of a-z, 0-9, '.', '_', '-', starting and ending with a letter or digit; the idempotency key", in: sessionCommands + [.logsRequest])
-    public static let namespace = PayloadField("namespace", .string, "a string", "start: SessionSpec.namespace; stop: StopRequest.namespace; otherwise checked only", in: sessionCommands)
+    public static let namespace = PayloadField("namespace", .string, "a string", "start: kept as the label `streamspace.io/namespace`; otherwise checked only", in: sessionCommands)
     public static let user = PayloadField("user", .string, "a non-empty string (the user name)", required: true,
         "the session's owner; labels the workload", in: start)
     public static let template = PayloadField("template", .string, "a string (the template name)",

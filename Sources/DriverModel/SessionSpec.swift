@@ -8,19 +8,15 @@ public struct SessionSpec: Codable, Sendable, Equatable {
     public var resources: Resources
     public var persistentHome: Bool
     public var labels: [String: String]
-    /// Kubernetes-style placement: the namespace the Control Plane asked for. Drivers without
-    /// namespaces ignore it; a driver that honours it checks it against what it may use.
-    public var namespace: String?
 
     public init(id: String, user: String, template: Template, resources: Resources = Resources(),
-                persistentHome: Bool = false, labels: [String: String] = [:], namespace: String? = nil) {
+                persistentHome: Bool = false, labels: [String: String] = [:]) {
         self.id = id
         self.user = user
         self.template = template
         self.resources = resources
         self.persistentHome = persistentHome
         self.labels = labels
-        self.namespace = namespace
     }
 
     public init(from decoder: any Decoder) throws {
@@ -31,7 +27,6 @@ public struct SessionSpec: Codable, Sendable, Equatable {
         resources = try c.decodeIfPresent(Resources.self, forKey: .resources) ?? Resources()
         persistentHome = try c.decodeIfPresent(Bool.self, forKey: .persistentHome) ?? false
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
-        namespace = try c.decodeIfPresent(String.self, forKey: .namespace)
     }
 
     public struct Template: Codable, Sendable, Equatable {

@@ -57,21 +57,16 @@ public struct StopRequest: Codable, Sendable, Equatable {
     public var sessionId: String
     /// Also delete the session's persistent volumes (its home). Default: keep them.
     public var deleteVolumes: Bool
-    /// Kubernetes-style placement: the namespace the Control Plane says the session is in, when
-    /// it says. Drivers without namespaces ignore it.
-    public var namespace: String?
 
-    public init(sessionId: String, deleteVolumes: Bool = false, namespace: String? = nil) {
+    public init(sessionId: String, deleteVolumes: Bool = false) {
         self.sessionId = sessionId
         self.deleteVolumes = deleteVolumes
-        self.namespace = namespace
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         sessionId = try c.decode(String.self, forKey: .sessionId)
         deleteVolumes = try c.decodeIfPresent(Bool.self, forKey: .deleteVolumes) ?? false
-        namespace = try c.decodeIfPresent(String.self, forKey: .namespace)
     }
 }
 

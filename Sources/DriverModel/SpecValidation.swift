@@ -16,7 +16,6 @@ extension SessionSpec {
             return "template.image \(SessionID.quoted(template.image)) contains white space or control characters"
         }
         if let name = template.name, let problem = Self.unsafeText(name, "template.name", maxLength: 253) { return problem }
-        if let namespace, let problem = Self.unsafeText(namespace, "namespace", maxLength: 253) { return problem }
         var portNames = Set<String>()
         for (index, port) in template.ports.enumerated() {
             let at = "template.ports[\(index)]"

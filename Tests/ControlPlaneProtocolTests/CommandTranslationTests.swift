@@ -232,24 +232,7 @@ import Testing
     func stopRequestCarriesDeletePVC(_ deletePVC: JSONValue?, _ expected: Bool) throws {
         var payload: [String: JSONValue] = ["sessionId": .string("alice-firefox-1a2b3c4d"), "namespace": .string("streamspace")]
         payload["deletePVC"] = deletePVC
-        #expect(try CommandTranslation.stopRequest(.object(payload))
-                == StopRequest(sessionId: "alice-firefox-1a2b3c4d", deleteVolumes: expected, namespace: "streamspace"))
-    }
-
-    /// The payload's namespace reaches the driver as Kubernetes-style placement; absent or empty is none.
-    @Test func stopAndStartCarryTheNamespace() throws {
-        let stop = try CommandTranslation.stopRequest(.object(["sessionId": .string("alice-firefox-1a2b3c4d"), "namespace": .string("team-a")]))
-        #expect(stop.namespace == "team-a")
-        #expect(try CommandTranslation.stopRequest(.object(["sessionId": .string("alice-firefox-1a2b3c4d")])).namespace == nil)
-        #expect(try CommandTranslation.stopRequest(.object(["sessionId": .string("alice-firefox-1a2b3c4d"), "namespace": .string("")])).namespace == nil)
-        let error = #expect(throws: DriverError.self) {
-            try CommandTranslation.stopRequest(.object(["sessionId": .string("alice-firefox-1a2b3c4d"), "namespace": .int(3)]))
-        }
-        #expect(error?.code == .invalidArgument)
-        #expect(error?.message.hasPrefix("payload.namespace:") == true, "\(String(describing: error))")
-        // The encoded request carries it, and decodes back (the driver ABI's JSON).
-        let decoded = try JSONCoding.decode(StopRequest.self, from: JSONCoding.encode(stop), what: "stop request")
-        #expect(decoded == stop)
+        #expect(try CommandTranslation.stopRequest(.object(payload)) == StopRequest(sessionId: "alice-firefox-1a2b3c4d", deleteVolumes: expected))
     }
 
     /// A home volume meant to go must not be kept because the flag came as a string.

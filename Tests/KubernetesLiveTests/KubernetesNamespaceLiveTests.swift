@@ -44,7 +44,7 @@ import Testing
         defer { _ = try? KubeTest.kubectl(["delete", "deployment,service", "-l", "streamspace.io/session=\(id)", "--wait=false"], namespace: Self.second) }
         let driver = try await KubeTest.loadDriver(config: ["namespaces": [Self.second]])
         var spec = try KubernetesLiveTests.spec(id)
-        spec.namespace = Self.second
+        spec.labels["streamspace.io/namespace"] = Self.second
         #expect(try await driver.start(spec).state == .running)
         #expect(try KubeTest.object("deployment", "ss-\(id)", namespace: Self.second) != nil)
         #expect(try KubeTest.object("service", id, namespace: Self.second) != nil)
@@ -61,10 +61,6 @@ import Testing
         #expect(try KubeTest.object("deployment", "ss-\(id)", namespace: Self.second) == nil)
         #expect(try KubeTest.object("service", id, namespace: Self.second) == nil)
 
-        // A stop naming the namespace goes there.
-        #expect(try await driver.start(spec).state == .running)
-        #expect(try await driver.stop(StopRequest(sessionId: id, namespace: Self.second)).state == .terminated)
-        #expect(try KubeTest.object("deployment", "ss-\(id)", namespace: Self.second) == nil)
         await driver.destroy()
     }
 
@@ -72,12 +68,11 @@ import Testing
         let id = KubeTest.sessionID("nsno")
         let driver = try await KubeTest.loadDriver()
         var spec = try KubernetesLiveTests.spec(id)
-        spec.namespace = Self.second
+        spec.labels["streamspace.io/namespace"] = Self.second
         let error = await #expect(throws: DriverError.self) { try await driver.start(spec) }
         #expect(error?.code == .invalidArgument)
         #expect(error?.message.contains("\"\(Self.second)\"") == true, "\(String(describing: error))")
         #expect(error?.message.contains("\"namespaces\"") == true)
-        await #expect(throws: DriverError.self) { try await driver.stop(StopRequest(sessionId: id, namespace: "kube-system")) }
         #expect(try KubeTest.object("deployment", "ss-\(id)", namespace: Self.second) == nil)
         await driver.destroy()
     }

@@ -386,12 +386,6 @@ enum DriverSchemas {
         "description": "The label's value, always a string.",
         "type": "string"
       }
-    },
-    "namespace": {
-      "description": "Kubernetes-style placement: the namespace the Control Plane asked the session to run in (its start_session namespace), e.g. \"streamspace\". Drivers without namespaces ignore it. A driver that honours it refuses, with invalid_argument, a namespace it may not use. Absent: the driver's configured placement.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 253
     }
   },
   "examples": [
@@ -502,12 +496,6 @@ enum DriverSchemas {
       "description": "true: also delete the session's volumes, including a persistent home (the Control Plane's deletePVC). false or absent: keep them, so that a persistent home survives.",
       "type": "boolean",
       "default": false
-    },
-    "namespace": {
-      "description": "Kubernetes-style placement: the namespace the Control Plane says the session runs in, when its stop_session says, e.g. \"streamspace\". Drivers without namespaces ignore it. A driver that honours it looks there first; absent, it finds the session wherever it may have placed it.",
-      "type": "string",
-      "minLength": 1,
-      "maxLength": 253
     }
   },
   "examples": [
