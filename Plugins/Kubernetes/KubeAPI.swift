@@ -23,6 +23,18 @@ final class KubeAPI: Sendable {
         self.timeout = timeout
     }
 
+    private init(sharing other: KubeAPI, namespace: String) {
+        client = other.client
+        connection = other.connection
+        self.namespace = namespace
+        timeout = other.timeout
+    }
+
+    /// The same client, its paths in another namespace. Only the original is shut down.
+    func scoped(to namespace: String) -> KubeAPI {
+        namespace == self.namespace ? self : KubeAPI(sharing: self, namespace: namespace)
+    }
+
     func shutdown() async { await client.shutdown() }
 
     // MARK: Paths

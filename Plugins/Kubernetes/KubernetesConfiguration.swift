@@ -18,6 +18,9 @@ struct KubernetesConfiguration: Sendable {
     var context: String?
     /// Nil: the context's or the pod's namespace, else "streamspace".
     var namespace: String?
+    /// More namespaces a command's `namespace` may name (the agent's Role must be bound there).
+    /// Empty: only `namespace`.
+    var namespaces: [String]
     var serviceAccountDir: String
     var endpointMode: EndpointMode
     var clusterDomain: String
@@ -31,7 +34,7 @@ struct KubernetesConfiguration: Sendable {
     var apiTimeout: Duration
 
     static let keys: Set<String> = [
-        "kubeconfig", "context", "namespace", "serviceAccountDir", "endpointMode", "clusterDomain",
+        "kubeconfig", "context", "namespace", "namespaces", "serviceAccountDir", "endpointMode", "clusterDomain",
         "storageClass", "homeSize", "homeAccessMode", "homeMountPath", "deletePVC", "imagePullPolicy",
         "readyTimeoutSeconds", "apiTimeoutSeconds",
     ]
@@ -45,6 +48,13 @@ struct KubernetesConfiguration: Sendable {
         namespace = try config.string("namespace")
         if let namespace, !KubernetesNames.isDNSLabel(namespace) {
             throw config.invalid("namespace", "must be a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)")
+        }
+        namespaces = []
+        for (index, extra) in try config.strings("namespaces").enumerated() {
+            guard KubernetesNames.isDNSLabel(extra) else {
+                throw config.invalid("namespaces", "[\(index)] \(extra.debugDescription) is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)")
+            }
+            if !namespaces.contains(extra) { namespaces.append(extra) }
         }
         serviceAccountDir = try config.string("serviceAccountDir", default: InClusterConfig.defaultDirectory)
         guard serviceAccountDir.hasPrefix("/") else { throw config.invalid("serviceAccountDir", "must be an absolute path") }
@@ -78,5 +88,20 @@ struct KubernetesConfiguration: Sendable {
         }
         readyTimeout = .seconds(try config.int("readyTimeoutSeconds", default: 300, range: 1...3600))
         apiTimeout = .seconds(try config.int("apiTimeoutSeconds", default: 30, range: 1...600))
+    }
+
+    /// Every namespace the driver may place sessions in: the resolved main one first.
+    func allowedNamespaces(main: String) -> [String] {
+        [main] + namespaces.filter { $0 != main }
+    }
+
+    /// The namespace a command's `namespace` places a session in: nil is `main`; one outside
+    /// the allowed set is refused, naming it and the key that would allow it.
+    func placement(_ requested: String?, main: String) throws(DriverError) -> String {
+        guard let requested else { return main }
+        guard allowedNamespaces(main: main).contains(requested) else {
+            throw DriverError(.invalidArgument, "kubernetes: namespace \(requested.debugDescription) is not one the agent may use (\(allowedNamespaces(main: main).joined(separator: ", "))): add it to the driver config \"namespaces\" and bind the agent's Role there")
+        }
+        return requested
     }
 }

@@ -8,7 +8,7 @@ extension KubernetesDriver {
     func streamLogs(_ request: LogRequest, to writer: LogWriter) async throws {
         let id = request.sessionId
         try KubernetesNames.requireValidSession(id)
-        let api = try api()
+        let api = try await locate(id)?.api ?? api()
         var query: [(String, String)] = [("container", SessionManifests.containerName)]
         if request.follow { query.append(("follow", "true")) }
         if let tail = request.tailLines { query.append(("tailLines", String(tail))) }

@@ -40,7 +40,7 @@ extension KubernetesDriver {
     /// The session pod's usage from metrics.k8s.io, its limit from the pod's spec.
     func sessionMetrics(_ id: String) async throws -> SessionMetrics {
         try KubernetesNames.requireValidSession(id)
-        let api = try api()
+        let api = try await locate(id)?.api ?? api()
         let pods = try await api.list(api.pods, selector: KubernetesNames.sessionSelector(id), what: "listing the pods of \(id)").items
         guard let pod = pods.first(where: { PodState(pod: $0)?.ready == true }) ?? pods.first,
               let name = pod["metadata"]?["name"]?.stringValue else {

@@ -26,7 +26,7 @@ final class KubernetesDriver: StreamSpaceDriver {
     private let environment: [String: String]
     /// Set once by `prepare`; every operation runs after it (the SDK's PreparationGate).
     private let prepared = Mutex<KubeAPI?>(nil)
-    let watcher = Mutex<Task<Void, Never>?>(nil)
+    let watchers = Mutex<[Task<Void, Never>]>([])
     /// The last status told to the host per session, so a watch event that changes nothing the
     /// Control Plane sees is not sent again.
     let reported = Mutex<[String: SessionStatus]>([:])
@@ -73,8 +73,9 @@ final class KubernetesDriver: StreamSpaceDriver {
             throw error
         }
         prepared.withLock { $0 = api }
-        host.log(.info, "kubernetes: using \(connection.summary), namespace \(namespace)")
-        startWatching(api)
+        let allowed = configuration.allowedNamespaces(main: namespace)
+        host.log(.info, "kubernetes: using \(connection.summary), namespace\(allowed.count > 1 ? "s" : "") \(allowed.joined(separator: ", "))")
+        for namespace in allowed { startWatching(api.scoped(to: namespace)) }
     }
 
     func api() throws(DriverError) -> KubeAPI {
@@ -84,22 +85,44 @@ final class KubernetesDriver: StreamSpaceDriver {
         return api
     }
 
-    var manifests: SessionManifests {
-        get throws(DriverError) {
-            SessionManifests(namespace: try api().namespace, storageClass: configuration.storageClass,
-                             homeSize: configuration.homeSize, homeAccessMode: configuration.homeAccessMode,
-                             homeMountPath: configuration.homeMountPath, imagePullPolicy: configuration.imagePullPolicy)
+    func manifests(in namespace: String) -> SessionManifests {
+        SessionManifests(namespace: namespace, storageClass: configuration.storageClass,
+                         homeSize: configuration.homeSize, homeAccessMode: configuration.homeAccessMode,
+                         homeMountPath: configuration.homeMountPath, imagePullPolicy: configuration.imagePullPolicy)
+    }
+
+    /// One client per namespace the driver may use, the main one first.
+    func allowedAPIs() throws(DriverError) -> [KubeAPI] {
+        let api = try api()
+        return configuration.allowedNamespaces(main: api.namespace).map(api.scoped(to:))
+    }
+
+    /// The session's Deployment and the client of the namespace it is in: the named namespace
+    /// (which must be allowed), else the first allowed one that has it. Nil: none has it.
+    func locate(_ id: String, namespace: String? = nil) async throws(DriverError) -> (api: KubeAPI, deployment: JSONValue)? {
+        let candidates: [KubeAPI]
+        if let namespace {
+            candidates = [try api().scoped(to: try configuration.placement(namespace, main: try api().namespace))]
+        } else {
+            candidates = try allowedAPIs()
         }
+        for api in candidates {
+            if let deployment = try await api.get("\(api.deployments)/\(KubernetesNames.deployment(id))",
+                                                  what: "reading the deployment of \(id) in namespace \(api.namespace)") {
+                return (api, deployment)
+            }
+        }
+        return nil
     }
 
     func shutdown() async {
         // No session_changed after destroy (R8): the watch ends before the client closes.
-        let task = watcher.withLock { task in
-            defer { task = nil }
-            return task
+        let tasks = watchers.withLock { tasks in
+            defer { tasks = [] }
+            return tasks
         }
-        task?.cancel()
-        await task?.value
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
         await prepared.withLock({ $0 })?.shutdown()
     }
 
@@ -121,9 +144,11 @@ final class KubernetesDriver: StreamSpaceDriver {
     // MARK: Lifecycle
 
     func start(_ spec: SessionSpec) async throws -> SessionStatus {
-        let manifests = try self.manifests
+        let main = try api()
+        // The Control Plane's payload namespace, which the host keeps as this label.
+        let api = main.scoped(to: try configuration.placement(spec.labels[KubernetesNames.payloadNamespaceLabel], main: main.namespace))
+        let manifests = manifests(in: api.namespace)
         let deployment = try manifests.deployment(spec)  // validates the whole spec first (R7)
-        let api = try api()
         let name = KubernetesNames.deployment(spec.id)
         var made = Made()
         if spec.persistentHome {
@@ -179,8 +204,9 @@ final class KubernetesDriver: StreamSpaceDriver {
     func stop(_ request: StopRequest) async throws -> SessionStatus {
         let id = request.sessionId
         try KubernetesNames.requireValidSession(id)
-        let api = try api()
-        let deployment = try await api.get("\(api.deployments)/\(KubernetesNames.deployment(id))", what: "reading the deployment of \(id)")
+        let found = try await locate(id)
+        let api = try found?.api ?? api()
+        let deployment = found?.deployment
         let user = deployment?["metadata"]?["labels"]?[KubernetesNames.userLabel]?.stringValue
         // The Service first: the Deployment owns it, but a Service made by a start that died
         // before the owner was set must not leak.
@@ -201,45 +227,39 @@ final class KubernetesDriver: StreamSpaceDriver {
 
     func hibernate(_ id: String) async throws -> SessionStatus {
         try KubernetesNames.requireValidSession(id)
-        let api = try api()
-        guard try await api.get("\(api.deployments)/\(KubernetesNames.deployment(id))", what: "reading the deployment of \(id)") != nil else {
-            throw notFound(id)
-        }
+        guard let api = try await locate(id)?.api else { throw notFound(id) }
         try await api.scale(deployment: KubernetesNames.deployment(id), to: 0)
         return try await session(id)
     }
 
     func wake(_ id: String) async throws -> SessionStatus {
         try KubernetesNames.requireValidSession(id)
-        let api = try api()
-        guard try await api.get("\(api.deployments)/\(KubernetesNames.deployment(id))", what: "reading the deployment of \(id)") != nil else {
-            throw notFound(id)
-        }
+        guard let api = try await locate(id)?.api else { throw notFound(id) }
         try await api.scale(deployment: KubernetesNames.deployment(id), to: 1)
         return try await waitReady(id, api: api)
     }
 
     func session(_ id: String) async throws -> SessionStatus {
         try KubernetesNames.requireValidSession(id)
-        let api = try api()
-        guard let deployment = try await api.get("\(api.deployments)/\(KubernetesNames.deployment(id))", what: "reading the deployment of \(id)") else {
-            throw notFound(id)
-        }
+        guard let (api, deployment) = try await locate(id) else { throw notFound(id) }
         let pods = try await api.list(api.pods, selector: KubernetesNames.sessionSelector(id), what: "listing the pods of \(id)").items
         return view(id, deployment: deployment, pods: pods.compactMap(PodState.init(pod:)), api: api)
     }
 
     func sessions() async throws -> [SessionStatus] {
-        let api = try api()
-        let deployments = try await api.list(api.deployments, selector: KubernetesNames.managedSelector, what: "listing deployments").items
-        let pods = try await api.list(api.pods, selector: KubernetesNames.managedSelector, what: "listing pods").items
-            .compactMap(PodState.init(pod:))
-        let podsBySession = Dictionary(grouping: pods.filter { $0.sessionID != nil }, by: { $0.sessionID! })
         var statuses: [SessionStatus] = []
-        for deployment in deployments {
-            guard let id = deployment["metadata"]?["labels"]?[KubernetesNames.sessionLabel]?.stringValue,
-                  SessionID.isValid(id) else { continue }
-            statuses.append(view(id, deployment: deployment, pods: podsBySession[id] ?? [], api: api))
+        for api in try allowedAPIs() {
+            let deployments = try await api.list(api.deployments, selector: KubernetesNames.managedSelector,
+                                                 what: "listing deployments in namespace \(api.namespace)").items
+            let pods = try await api.list(api.pods, selector: KubernetesNames.managedSelector,
+                                          what: "listing pods in namespace \(api.namespace)").items
+                .compactMap(PodState.init(pod:))
+            let podsBySession = Dictionary(grouping: pods.filter { $0.sessionID != nil }, by: { $0.sessionID! })
+            for deployment in deployments {
+                guard let id = deployment["metadata"]?["labels"]?[KubernetesNames.sessionLabel]?.stringValue,
+                      SessionID.isValid(id) else { continue }
+                statuses.append(view(id, deployment: deployment, pods: podsBySession[id] ?? [], api: api))
+            }
         }
         return statuses.sorted { $0.sessionId < $1.sessionId }
     }

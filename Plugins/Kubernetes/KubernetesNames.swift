@@ -10,6 +10,8 @@ package enum KubernetesNames {
     package static let templateLabel = "streamspace.io/template"
     /// On the home PVC: which user it belongs to (one PVC per user, shared by their sessions).
     package static let homeLabel = "streamspace.io/home"
+    /// The label the host gives a SessionSpec for the start payload's `namespace`.
+    package static let payloadNamespaceLabel = "streamspace.io/namespace"
     /// The template's ports, in PortList's form, so any later agent can name the endpoints.
     package static let portsAnnotation = "streamspace.io/ports"
 

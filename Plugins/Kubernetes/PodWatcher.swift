@@ -6,7 +6,7 @@ extension KubernetesDriver {
     /// Watches the managed pods for as long as the driver lives, so a crash, an eviction or a
     /// `kubectl delete` reaches the Control Plane within seconds (host.sessionChanged), not at the
     /// next refresh. It resumes from the last resourceVersion (bookmarks keep it fresh) and lists
-    /// again when the server says that version is gone (410 Expired).
+    /// again when the server says that version is gone (410 Expired). One watch per namespace.
     func startWatching(_ api: KubeAPI) {
         let task = Task { [weak self] in
             var resourceVersion: String?
@@ -16,7 +16,7 @@ extension KubernetesDriver {
                 do {
                     if resourceVersion == nil {
                         resourceVersion = try await api.list(api.pods, selector: KubernetesNames.managedSelector,
-                                                             what: "listing the session pods").resourceVersion
+                                                             what: "listing the session pods in namespace \(api.namespace)").resourceVersion
                     }
                     resourceVersion = try await self.watchOnce(api, from: resourceVersion ?? "")
                     delay = .milliseconds(500)
@@ -28,7 +28,7 @@ extension KubernetesDriver {
                 }
             }
         }
-        watcher.withLock { $0 = task }
+        watchers.withLock { $0.append(task) }
     }
 
     /// One watch request, read to its end. Returns where the next starts (nil: list again).

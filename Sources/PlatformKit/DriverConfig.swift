@@ -60,6 +60,20 @@ public struct DriverConfig: Sendable {
         return result
     }
 
+    /// A list of strings; absent or null: empty.
+    public func strings(_ key: String) throws(DriverError) -> [String] {
+        guard let value = members[key], value != .null else { return [] }
+        guard let array = value.arrayValue else { throw wrongType(key, "a list of strings", value) }
+        var result: [String] = []
+        for (index, member) in array.enumerated() {
+            guard let text = member.stringValue else {
+                throw DriverError(.invalidArgument, "\(driver): \"\(key)\"[\(index)] must be a string, not \(member.typeName)")
+            }
+            result.append(text)
+        }
+        return result
+    }
+
     public func raw(_ key: String) -> JSONValue? { members[key] }
 
     public func invalid(_ key: String, _ why: String) -> DriverError {

@@ -28,16 +28,17 @@ enum KubeTest {
 
     static var isAvailable: Bool { unavailableReason == nil }
 
+    /// kubectl as the observer, in `namespace` (the tests' main namespace unless given).
     @discardableResult
-    static func kubectl(_ arguments: [String]) throws -> ProcessRunner.Result {
+    static func kubectl(_ arguments: [String], namespace: String = namespace) throws -> ProcessRunner.Result {
         var environment = ProcessInfo.processInfo.environment
         environment["KUBECONFIG"] = observerKubeconfig ?? ""
         return try ProcessRunner.run("/usr/bin/kubectl", ["-n", namespace] + arguments, environment: environment)
     }
 
     /// An object as JSON, or nil when kubectl says it is not there.
-    static func object(_ kind: String, _ name: String) throws -> [String: Any]? {
-        let result = try kubectl(["get", kind, name, "-o", "json"])
+    static func object(_ kind: String, _ name: String, namespace: String = namespace) throws -> [String: Any]? {
+        let result = try kubectl(["get", kind, name, "-o", "json"], namespace: namespace)
         guard result.status == 0 else { return nil }
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
     }
