@@ -52,20 +52,16 @@ final class KubernetesDriver: StreamSpaceDriver {
         }
         let api = try KubeAPI(connection, namespace: namespace, timeout: configuration.apiTimeout)
         do {
-            let found = try await api.call(.GET, "/api/v1/namespaces/\(namespace)", allowed: [403, 404],
-                                           what: "reading namespace \(namespace)")
-            if found.status == 404 {
-                throw DriverError(.failedPrecondition,
-                                  "kubernetes: namespace \"\(namespace)\" does not exist on \(connection.summary): create it (kubectl create namespace \(namespace)) or set the driver config \"namespace\"")
-            }
-            if found.status == 403 {
-                // A namespaced Role cannot grant reading the namespace object unless it is bound
-                // there, and a missing namespace has no bindings: probe with what the Role grants.
-                let probe = try await api.call(.GET, api.deployments, query: [("limit", "1")], allowed: [403],
-                                               what: "listing deployments in namespace \(namespace)")
+            // Each namespace is checked with a request the Role grants (reading a namespace
+            // object it does not): a 403 there means the namespace is missing, having no
+            // binding, or the Role is not bound in it.
+            for namespace in configuration.allowedNamespaces(main: namespace) {
+                let scoped = api.scoped(to: namespace)
+                let probe = try await scoped.call(.GET, scoped.deployments, query: [("limit", "1")], allowed: [403],
+                                                  what: "listing deployments in namespace \(namespace)")
                 if probe.status == 403 {
                     throw DriverError(.failedPrecondition,
-                                      "kubernetes: \(connection.summary) refuses to list deployments in namespace \"\(namespace)\": the namespace does not exist, or the agent's Role is not bound there (kubectl apply -f deploy/kubernetes/ with that namespace, or set the driver config \"namespace\")")
+                                      "kubernetes: \(connection.summary) refuses to list deployments in namespace \"\(namespace)\": the namespace does not exist (kubectl create namespace \(namespace)), or the agent's Role is not bound there (deploy/kubernetes/role.yaml and rolebinding.yaml, applied in it)")
                 }
             }
         } catch {
