@@ -6,10 +6,11 @@
 #   3. a Docker Engine and an LXD are there (yours, or private daemons started here and stopped
 #      at the end: Scripts/docker-sandbox.sh, Scripts/lxd-sandbox.sh); the conformance kit passes the drivers we ship, through
 #      the real agent binary; the demo (dev control plane + agent + driver) runs with the mock
-#      and with a real Docker session;
+#      and with a real Docker session,
+#      and a Kubernetes API (Scripts/kube-sandbox.sh: the test API server of Tests/KubeAPIServer, its
+#      pods in that Docker) for the Kubernetes driver's driver-check and live tests;
 #   4. Python's jsonschema agrees with our validator on every fixture; the test Kubernetes API
-#      server (Tests/KubeAPIServer) passes its proofs with kubectl and the Python client, its pods
-#      in the Docker above;
+#      server passes its proofs with kubectl and the Python client;
 #   5. the Swift test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +53,16 @@ export STREAMSPACE_REQUIRE_LXD=1
 step "agent driver-check --driver lxd"
 .build/debug/agent driver-check --driver lxd --driver-config '{"stopTimeoutSeconds": 2}' \
   --image "${STREAMSPACE_LXD_TEST_IMAGE:-streamspace-test/httpd}" --port 8080
+
+step "a Kubernetes API for the Kubernetes driver (Scripts/kube-sandbox.sh: the test API server, pods in the Docker above)"
+# metrics.k8s.io served, as on a cluster with metrics-server: the driver's session metrics need it.
+export STREAMSPACE_KUBE_METRICS=1
+eval "$(Scripts/kube-sandbox.sh up)"
+trap 'Scripts/kube-sandbox.sh down; Scripts/lxd-sandbox.sh down; Scripts/docker-sandbox.sh down' EXIT
+export STREAMSPACE_REQUIRE_KUBE=1
+step "agent driver-check --driver kubernetes"
+.build/debug/agent driver-check --driver kubernetes --driver-config "{\"kubeconfig\": \"$STREAMSPACE_KUBECONFIG\"}" \
+  --image "$image" --port 8080
 
 step "agent demo --driver mock"
 .build/debug/agent demo --driver mock
