@@ -9,7 +9,7 @@ import Logging
 struct DriverOptions: ParsableArguments {
     // An array only to notice a repeat: a plain option would silently keep the last one.
     @Option(name: .customLong("driver"), help: ArgumentHelp(
-        "The driver: a path to a .so file, or a name looked up as NAME.so / libNAME.so (shipped: docker, mock, sample). One driver.",
+        "The driver: a path to a .so file, or a name looked up as NAME.so / libNAME.so (shipped: docker, lxd, kubernetes, mock, sample). One driver.",
         valueName: "path-or-name"))
     var drivers: [String]
 

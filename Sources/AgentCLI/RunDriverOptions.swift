@@ -4,7 +4,7 @@ import ArgumentParser
 /// Plane maps one agent id to one platform).
 struct RunDriverOptions: ParsableArguments {
     @Option(name: .customLong("driver"), help: ArgumentHelp(
-        "A driver: a path to a .so file, or a name looked up as NAME.so / libNAME.so (shipped: docker, mock, sample). Repeat it to load several, each registering as its own agent.",
+        "A driver: a path to a .so file, or a name looked up as NAME.so / libNAME.so (shipped: docker, lxd, kubernetes, mock, sample). Repeat it to load several, each registering as its own agent.",
         valueName: "path-or-name"))
     var drivers: [String]
 
