@@ -264,6 +264,8 @@ class DockerRuntime:
                 stats = self.engine.stats(c.id)
             except (EngineError, OSError):
                 continue
+            if not isinstance(stats, dict):
+                continue  # no JSON sample: the container is between runs (metrics-server skips it too)
             total = ((stats.get("cpu_stats") or {}).get("cpu_usage") or {}).get("total_usage", 0)
             mem = stats.get("memory_stats") or {}
             octets = mem.get("usage", 0) - (mem.get("stats") or {}).get("inactive_file", 0)
