@@ -81,7 +81,7 @@ struct RBACRules {
         let id = KubeTest.sessionID("role")
         defer { KubeTest.cleanUp([id]) }
         let driver = try await KubeTest.loadDriver()
-        #expect(try await driver.start(try KubernetesLiveTests.spec(id, persistentHome: true)).state == .running)
+        #expect(try await driver.start(try KubernetesLiveTests.spec(id, user: "rbac", persistentHome: true)).state == .running)
         let (_, end) = await driver.openLogs(LogRequest(sessionId: id, tailLines: 5)).collect()
         #expect(end == nil, "logs: \(end?.message ?? "")")
         _ = try await driver.nodeMetrics()
