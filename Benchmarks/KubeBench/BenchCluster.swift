@@ -17,7 +17,8 @@ struct BenchCluster {
         var service: JSONValue
     }
 
-    init(kubeconfig path: String) throws {
+    /// `token` replaces the kubeconfig user's (the sandbox admin's, next to its admin kubeconfig).
+    init(kubeconfig path: String, token override: String? = nil) throws {
         // The sandbox's kubeconfig: one cluster (server, certificate-authority file), one user
         // with a token. The driver reads every other form; the benchmark needs only this one.
         let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -32,7 +33,7 @@ struct BenchCluster {
         self.server = server
         rest = try PlatformHTTPClient(
             address: .http(host: host, port: port, tls: TLSMaterial(caFile: cluster["certificate-authority"] as? String)),
-            platformName: "Kubernetes", credentials: .bearer(token))
+            platformName: "Kubernetes", credentials: .bearer(override ?? token))
     }
 
     func shutdown() async { await rest.shutdown() }

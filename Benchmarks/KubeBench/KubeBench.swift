@@ -29,7 +29,13 @@ struct KubeBench {
             print("KubeBench: set STREAMSPACE_KUBECONFIG: eval \"$(Scripts/docker-sandbox.sh up)\"; eval \"$(Scripts/kube-sandbox.sh up)\"")
             exit(2)
         }
-        let cluster = try BenchCluster(kubeconfig: kubeconfig)
+        // The direct client reads back what it made (services, PVCs), which the agent's least-
+        // privilege Role does not grant: it uses the sandbox admin's token (Scripts/kube-sandbox.sh
+        // keeps it beside the kubeconfigs) when there is one.
+        let sandbox = (kubeconfig as NSString).deletingLastPathComponent
+        let adminToken = (try? String(contentsOfFile: "\(sandbox)/admin.token", encoding: .utf8))
+            .flatMap { $0.split(separator: ",").first.map(String.init) }
+        let cluster = try BenchCluster(kubeconfig: kubeconfig, token: adminToken)
         do {
             try await run(cluster, kubeconfig: kubeconfig, rounds: rounds, buildDirectory: buildDirectory)
         } catch {
@@ -46,7 +52,7 @@ struct KubeBench {
         let driverConfig = #"{"kubeconfig": "\#(kubeconfig)"}"#
         let agent = try Bench.spawnAgent(
             buildDirectory, url: endpoints.agentURL, agentID: agentID, key: apiKey,
-            drivers: ["--driver", "kubernetes", "--driver-config", "kubernetes=\(driverConfig)",
+            drivers: ["--driver", "kubernetes", "--driver-config", driverConfig,
                       "--max-cpu", "64", "--max-memory", "64Gi"])
         defer { agent.terminate(); agent.waitUntilExit() }
         try await controlPlane.waitFor("agent connected", timeout: .seconds(60)) { $0.agent(agentID)?.connected == true }
