@@ -47,11 +47,11 @@ final class KubeAPI: Sendable {
     // MARK: Calls
 
     /// `allowed` statuses come back to the caller; any other failure is an error naming `what`.
-    func call(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
-              contentType: String = "application/json", allowed: Set<Int> = [], timeout: Duration? = nil,
+    func call(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: PlatformRequestBody? = nil,
+              allowed: Set<Int> = [], timeout: Duration? = nil,
               what: @autoclosure () -> String) async throws(DriverError) -> PlatformResponse {
         let response = try await client.request(method, connection.pathPrefix + path, query: query,
-                                                body: body.map { .raw(Array($0.jsonString().utf8), contentType: contentType) },
+                                                body: body,
                                                 headers: Self.accept, timeout: timeout ?? self.timeout)
         if response.isSuccess || allowed.contains(response.status) { return response }
         throw KubeStatus.error(status: response.status, body: try? response.json(), fallback: response.bodyText, what: what(),
@@ -61,6 +61,16 @@ final class KubeAPI: Sendable {
     /// A streaming GET (a watch, followed logs); nil timeout: as long as the caller reads.
     func stream(_ path: String, query: [(String, String)], timeout: Duration?) async throws(DriverError) -> PlatformStream {
         try await client.stream(.GET, connection.pathPrefix + path, query: query, headers: Self.accept, timeout: timeout)
+    }
+
+    /// A streaming request's refusal: its Status body (the first 4 KiB) as the driver's error.
+    func refusal(of stream: PlatformStream, what: String) async -> DriverError {
+        var body: [UInt8] = []
+        do {
+            for try await chunk in stream.body { body += chunk.readableBytesView; if body.count > 4096 { break } }
+        } catch {}
+        return KubeStatus.error(status: stream.status, body: try? StrictJSON.parse(body),
+                                fallback: String(decoding: body.prefix(2048), as: UTF8.self), what: what)
     }
 
     /// The object, or nil when there is none (404).
@@ -80,7 +90,7 @@ final class KubeAPI: Sendable {
 
     /// Creates an object; nil when one of that name exists already (409 AlreadyExists).
     func create(_ path: String, _ object: JSONValue, what: @autoclosure () -> String) async throws(DriverError) -> JSONValue? {
-        let response = try await call(.POST, path, body: object, allowed: [409], what: what())
+        let response = try await call(.POST, path, body: .json(object), allowed: [409], what: what())
         return response.status == 409 ? nil : try response.json()
     }
 
@@ -89,13 +99,13 @@ final class KubeAPI: Sendable {
     func delete(_ path: String, what: @autoclosure () -> String) async throws(DriverError) {
         let options: JSONValue = .object(["kind": .string("DeleteOptions"), "apiVersion": .string("v1"),
                                           "propagationPolicy": .string("Background")])
-        _ = try await call(.DELETE, path, body: options, allowed: [404], what: what())
+        _ = try await call(.DELETE, path, body: .json(options), allowed: [404], what: what())
     }
 
     /// Sets a Deployment's replicas through its `scale` subresource (JSON merge patch).
     func scale(deployment name: String, to replicas: Int) async throws(DriverError) {
         let patch: JSONValue = .object(["spec": .object(["replicas": .int(Int64(replicas))])])
-        _ = try await call(.PATCH, "\(deployments)/\(name)/scale", body: patch, contentType: "application/merge-patch+json",
+        _ = try await call(.PATCH, "\(deployments)/\(name)/scale", body: .mergePatch(patch),
                            what: "scaling deployment \(name) to \(replicas)")
     }
 }

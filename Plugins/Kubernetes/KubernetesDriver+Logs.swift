@@ -28,12 +28,7 @@ extension KubernetesDriver {
         }
         let path = "\(api.pods)/\(pod.name)/log"
         let stream = try await api.stream(path, query: query, timeout: request.follow ? nil : configuration.apiTimeout)
-        guard stream.status == 200 else {
-            var body: [UInt8] = []
-            for try await chunk in stream.body { body += chunk.readableBytesView; if body.count > 4096 { break } }
-            throw KubeStatus.error(status: stream.status, body: try? StrictJSON.parse(body),
-                                   fallback: String(decoding: body.prefix(2048), as: UTF8.self), what: "reading the logs of pod \(pod.name)")
-        }
+        guard stream.status == 200 else { throw await api.refusal(of: stream, what: "reading the logs of pod \(pod.name)") }
         do {
             for try await chunk in stream.body {
                 try await writer.write(Array(chunk.readableBytesView))

@@ -38,10 +38,8 @@ extension KubernetesDriver {
             ("allowWatchBookmarks", "true"), ("timeoutSeconds", "300"),
         ], timeout: .seconds(330))
         guard stream.status == 200 else {
-            var body: [UInt8] = []
-            for try await chunk in stream.body { body += chunk.readableBytesView; if body.count > 4096 { break } }
             if stream.status == 410 { return nil }
-            throw KubeStatus.error(status: stream.status, body: try? StrictJSON.parse(body), fallback: "", what: "watching the session pods")
+            throw await api.refusal(of: stream, what: "watching the session pods")
         }
         var next: String? = resourceVersion
         var lines = LineSplitter()
