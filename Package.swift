@@ -45,8 +45,10 @@ let package = Package(
         // Platform-neutral domain objects (spec, status, metrics, errors) and their JSON form.
         .target(name: "DriverModel", path: "Sources/DriverModel"),
         // The Control Plane's agent protocol: messages, strict JSON, framing, registration,
-        // command translation. No sockets: both the agent and the dev control plane use it.
-        .target(name: "ControlPlaneProtocol", dependencies: ["DriverModel"], path: "Sources/ControlPlaneProtocol"),
+        // command translation, the session tunnel's frames and flow control. No sockets (NIOCore
+        // for its byte buffers only): both the agent and the dev control plane use it.
+        .target(name: "ControlPlaneProtocol", dependencies: ["DriverModel", .product(name: "NIOCore", package: "swift-nio")],
+                path: "Sources/ControlPlaneProtocol"),
         // What a Swift driver links: implement `StreamSpaceDriver`, export the entry point.
         .target(name: "DriverSDK", dependencies: ["DriverABI", "DriverModel"], path: "Sources/DriverSDK"),
         // What drivers of REST platforms share: the HTTP and WebSocket clients (unix socket or

@@ -34,6 +34,15 @@ public enum GoTypes {
                                                        "platformMetadata": .objectOrNull]))],
         "log_chunk": ["requestId": .string, "sessionId": .string, "seq": .int, "data": .string, "encoding": .string],
         "log_end": ["requestId": .string, "reason": .string, "error": .string],
+        // The stock server's VNC relay (section 8: models.VNCDataMessage and friends).
+        "vnc_ready": ["sessionId": .string, "vncPort": .int, "podName": .string],
+        "vnc_data": ["sessionId": .string, "data": .string],
+        "vnc_error": ["sessionId": .string, "error": .string],
+        // The session tunnel (our extension).
+        "tunnel_opened": ["streamId": .int, "window": .int],
+        "tunnel_window": ["streamId": .int, "bytes": .int],
+        "tunnel_end": ["streamId": .int],
+        "tunnel_reset": ["streamId": .int, "error": .string],
     ]
 
     /// The first type mismatch in `payload` for a message type, as Go would report it, or nil.

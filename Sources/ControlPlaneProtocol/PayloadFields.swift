@@ -19,6 +19,13 @@ public struct PayloadField: Sendable, Hashable, CustomStringConvertible {
         case wakeSession = "wake_session"
         case logsRequest = "logs_request"
         case logsCancel = "logs_cancel"
+        case vncData = "vnc_data"
+        case vncClose = "vnc_close"
+        case tunnelOpen = "tunnel_open"
+        case tunnelOpened = "tunnel_opened"
+        case tunnelWindow = "tunnel_window"
+        case tunnelEnd = "tunnel_end"
+        case tunnelReset = "tunnel_reset"
 
         /// The context of a command's inner payload.
         public init?(action: String) {
@@ -36,7 +43,7 @@ public struct PayloadField: Sendable, Hashable, CustomStringConvertible {
             switch self {
             case .message: "message"
             case .command: "command"
-            case .startSession, .stopSession, .hibernateSession, .wakeSession, .logsRequest, .logsCancel: "payload"
+            default: "payload"
             }
         }
     }
@@ -99,7 +106,7 @@ extension PayloadField {
     // MARK: Session commands
 
     public static let sessionId = PayloadField("sessionId", .string, #"a string like "alice-firefox-1a2b3c4d""#, required: true,
-        "1–100 of a-z, 0-9, '.', '_', '-', starting and ending with a letter or digit; the idempotency key", in: sessionCommands + [.logsRequest])
+        "1–100 of a-z, 0-9, '.', '_', '-', starting and ending with a letter or digit; the idempotency key", in: sessionCommands + [.logsRequest, .vncData, .vncClose, .tunnelOpen])
     public static let namespace = PayloadField("namespace", .string, "a string", "start: kept as the label `streamspace.io/namespace`; otherwise checked only", in: sessionCommands)
     public static let user = PayloadField("user", .string, "a non-empty string (the user name)", required: true,
         "the session's owner; labels the workload", in: start)
@@ -153,6 +160,22 @@ extension PayloadField {
     public static let tailLines = PayloadField("tailLines", .integer, "an integer ≥ 0", "only the last lines; absent: all", in: [.logsRequest])
     public static let sinceTime = PayloadField("sinceTime", .string, "an RFC 3339 string", "only lines written at or after it", in: [.logsRequest])
 
+    // MARK: Session traffic: the stock server's VNC relay, and the tunnel (our extension)
+
+    public static let vncData = PayloadField("data", .string, "a string (base64; the stock server sends the raw bytes as a string)", required: true,
+        "written to the session's viewer connection: base64-decoded, or the string's UTF-8 bytes when it is not base64 (`--vnc-data-encoding`)", in: [.vncData])
+    public static let vncReason = PayloadField("reason", .string, "a string", "logged; the viewer connection is closed", in: [.vncClose])
+    private static let tunnel: [Context] = [.tunnelOpen, .tunnelOpened, .tunnelWindow, .tunnelEnd, .tunnelReset]
+    public static let streamId = PayloadField("streamId", .integer, "an integer 1–4294967295", required: true,
+        "the stream; chosen by the Control Plane, unique among the connection's open streams", in: tunnel)
+    public static let tunnelPort = PayloadField("port", .integer, "an integer 1–65535", required: true,
+        "the session's published (template) port to dial; only a port of a running session's endpoints is dialled", in: [.tunnelOpen])
+    public static let tunnelWindow = PayloadField("window", .integer, "an integer 1–16777216", required: true,
+        "the bytes the sender of this message accepts before its first `tunnel_window`", in: [.tunnelOpen, .tunnelOpened])
+    public static let tunnelBytes = PayloadField("bytes", .integer, "an integer 1–16777216", required: true,
+        "more bytes the sender of this message accepts", in: [.tunnelWindow])
+    public static let tunnelError = PayloadField("error", .string, "a string", "why the stream ended; logged", in: [.tunnelReset])
+
     /// The whole table, in the order the docs list it.
     public static let all: [PayloadField] = [
         messageType, messageTimestamp, messagePayload,
@@ -163,6 +186,7 @@ extension PayloadField {
         env, envVar, envName, envValue, volumeMounts, volumeMount, mountName, mountPath,
         defaultResources, defaultCPU, defaultMemory, deletePVC,
         requestId, follow, tailLines, sinceTime,
+        vncData, vncReason, streamId, tunnelPort, tunnelWindow, tunnelBytes, tunnelError,
     ]
 
     /// The rows that apply in one context.

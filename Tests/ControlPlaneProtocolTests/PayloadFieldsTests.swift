@@ -26,6 +26,20 @@ import Testing
                             "tailLines": .int(10), "sinceTime": .string("2025-12-04T13:11:05Z")])
         case .logsCancel:
             return .object(["requestId": .string("r-1")])
+        case .vncData:
+            return .object(["sessionId": .string("alice-firefox-1a2b3c4d"), "data": .string("RFB 003.008\n")])
+        case .vncClose:
+            return .object(["sessionId": .string("alice-firefox-1a2b3c4d"), "reason": .string("client_disconnect")])
+        case .tunnelOpen:
+            return .object(["streamId": .int(7), "sessionId": .string("alice-firefox-1a2b3c4d"), "port": .int(3000), "window": .int(262_144)])
+        case .tunnelOpened:
+            return .object(["streamId": .int(7), "window": .int(262_144)])
+        case .tunnelWindow:
+            return .object(["streamId": .int(7), "bytes": .int(65_536)])
+        case .tunnelEnd:
+            return .object(["streamId": .int(7)])
+        case .tunnelReset:
+            return .object(["streamId": .int(7), "error": .string("connection refused")])
         }
     }
 
@@ -42,6 +56,9 @@ import Testing
             case .hibernateSession, .wakeSession: _ = try CommandTranslation.sessionID(payload, action: context.rawValue)
             case .logsRequest: _ = try CommandTranslation.logRequest(payload)
             case .logsCancel: _ = try CommandTranslation.logCancel(payload)
+            case .vncData, .vncClose: _ = try VNCRelayMessage.parse(Message(type: context.rawValue, payload: payload))
+            case .tunnelOpen, .tunnelOpened, .tunnelWindow, .tunnelEnd, .tunnelReset:
+                _ = try TunnelMessage.parse(Message(type: context.rawValue, payload: payload))
             }
             return nil
         } catch {
