@@ -281,7 +281,8 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentHostTests",
-            dependencies: ["AgentHost", "AgentTestSupport", "DriverModel", "DriverSDK", "PlatformKit"],
+            dependencies: ["AgentHost", "AgentTestSupport", "DriverModel", "DriverSDK", "PlatformKit",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             path: "Tests/AgentHostTests"
         ),
     ],

@@ -83,7 +83,7 @@ package struct ContainerRecord: Sendable {
         }
     }
 
-    package func status(publicScheme: String, publicHost: String) -> SessionStatus {
+    package func status(publicScheme: String, publicHost: String, dialHost: String? = nil) -> SessionStatus {
         let metadata: [String: JSONValue] = [
             "workloadName": .string(name),
             "containerId": .string(String(id.prefix(12))),
@@ -91,7 +91,7 @@ package struct ContainerRecord: Sendable {
         ]
         if isRunning || state == "restarting" {
             return SessionStatus(sessionId: sessionID, state: isRunning ? .running : .starting,
-                                 endpoints: endpoints(publicScheme: publicScheme, publicHost: publicHost),
+                                 endpoints: endpoints(publicScheme: publicScheme, publicHost: publicHost, dialHost: dialHost),
                                  platformMetadata: metadata)
         }
         if isHibernated && (state == "exited" || state == "created") {
@@ -102,10 +102,10 @@ package struct ContainerRecord: Sendable {
 
     /// The template's ports (kept in a label at creation), with the host ports Docker
     /// published them on this time.
-    package func endpoints(publicScheme: String, publicHost: String) -> [Endpoint] {
+    package func endpoints(publicScheme: String, publicHost: String, dialHost: String? = nil) -> [Endpoint] {
         PortList.endpoints(PortList.decode(labels[DockerNames.portsLabel] ?? ""),
                            hostPort: { publishedPorts["\($0.port)/\($0.protocol ?? "tcp")"] },
-                           scheme: publicScheme, host: publicHost)
+                           scheme: publicScheme, host: publicHost, dialHost: dialHost)
     }
 
     private static func labels(_ value: JSONValue?) -> [String: String]? {

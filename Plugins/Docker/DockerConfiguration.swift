@@ -12,6 +12,8 @@ struct DockerConfiguration: Sendable {
     var publishAddress: String
     /// The host name or address in the URLs reported to the Control Plane.
     var publicHost: String
+    /// Where the agent connects to published ports (PublishingConfig.dialHost).
+    var dialHost: String
     var publicScheme: String
     /// The agent-owned bridge network every session joins.
     var network: String
@@ -38,6 +40,7 @@ struct DockerConfiguration: Sendable {
         let publishing = try PublishingConfig(config, addressKey: "publishAddress")
         publishAddress = publishing.address
         publicHost = publishing.publicHost
+        dialHost = publishing.dialHost
         publicScheme = publishing.publicScheme
         network = try config.string("network", default: "streamspace")
         guard DockerNames.isValidName(network) else {

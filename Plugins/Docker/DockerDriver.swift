@@ -298,17 +298,17 @@ final class DockerDriver: StreamSpaceDriver {
         guard let inspect = try await engine.inspectContainer(id), let record = ContainerRecord(inspect: inspect) else {
             throw DriverError(.unavailable, "docker: container of session \(sessionID) disappeared while the driver worked on it")
         }
-        return record.status(publicScheme: configuration.publicScheme, publicHost: configuration.publicHost)
+        return record.status(publicScheme: configuration.publicScheme, publicHost: configuration.publicHost, dialHost: configuration.dialHost)
     }
 
     /// The list entry lacks exit details: inspect the containers that read as failed.
     private func status(of record: ContainerRecord) async throws(DriverError) -> SessionStatus {
-        let status = record.status(publicScheme: configuration.publicScheme, publicHost: configuration.publicHost)
+        let status = record.status(publicScheme: configuration.publicScheme, publicHost: configuration.publicHost, dialHost: configuration.dialHost)
         guard status.state == .failed else { return status }
         guard let inspect = try await engine.inspectContainer(record.id), let detailed = ContainerRecord(inspect: inspect) else {
             return status
         }
-        return detailed.status(publicScheme: configuration.publicScheme, publicHost: configuration.publicHost)
+        return detailed.status(publicScheme: configuration.publicScheme, publicHost: configuration.publicHost, dialHost: configuration.dialHost)
     }
 
     private func notFound(_ id: String) -> DriverError {

@@ -41,13 +41,13 @@ package struct InstanceRecord: Sendable {
         return ports
     }
 
-    package func status(publicScheme: String, publicHost: String) -> SessionStatus {
+    package func status(publicScheme: String, publicHost: String, dialHost: String? = nil) -> SessionStatus {
         let metadata: [String: JSONValue] = ["workloadName": .string(name), "instanceStatus": .string(status)]
         switch status {
         case "Running":
             let listen = listenPorts
             let endpoints = PortList.endpoints(PortList.decode(config[LXDNames.portsKey] ?? ""), hostPort: { listen[$0.name] },
-                                               scheme: publicScheme, host: publicHost)
+                                               scheme: publicScheme, host: publicHost, dialHost: dialHost)
             return SessionStatus(sessionId: sessionID, state: .running, endpoints: endpoints, platformMetadata: metadata)
         case "Stopped" where isHibernated:
             return SessionStatus(sessionId: sessionID, state: .hibernated, platformMetadata: metadata)

@@ -15,6 +15,8 @@ struct LXDConfiguration: Sendable {
     var storagePool: String
     var listenAddress: String
     var publicHost: String
+    /// Where the agent connects to published ports (PublishingConfig.dialHost).
+    var dialHost: String
     var publicScheme: String
     var ports: ClosedRange<Int>
     var homeMountPath: String
@@ -79,6 +81,7 @@ struct LXDConfiguration: Sendable {
         let publishing = try PublishingConfig(config, addressKey: "listenAddress")
         listenAddress = publishing.address
         publicHost = publishing.publicHost
+        dialHost = publishing.dialHost
         publicScheme = publishing.publicScheme
 
         let range = try config.string("portRange", default: "20000-29999").split(separator: "-").compactMap { Int($0) }

@@ -214,12 +214,12 @@ final class LXDDriver: StreamSpaceDriver {
     func session(_ id: String) async throws -> SessionStatus {
         try LXDNames.requireValidSession(id)
         guard let record = try await instance(of: id) else { throw notFound(id) }
-        return record.status(publicScheme: configuration.publicScheme, publicHost: configuration.publicHost)
+        return record.status(publicScheme: configuration.publicScheme, publicHost: configuration.publicHost, dialHost: configuration.dialHost)
     }
 
     func sessions() async throws -> [SessionStatus] {
         try await managedInstances().map {
-            $0.status(publicScheme: configuration.publicScheme, publicHost: configuration.publicHost)
+            $0.status(publicScheme: configuration.publicScheme, publicHost: configuration.publicHost, dialHost: configuration.dialHost)
         }.sorted { $0.sessionId < $1.sessionId }
     }
 
@@ -293,7 +293,7 @@ final class LXDDriver: StreamSpaceDriver {
               let state = try await lxd.getIfExists("/instances/\(QueryString.segment(name))/state", what: "reading \(name)"),
               let record = InstanceRecord(instance, state: state), SessionID.isValid(record.sessionID) else { return nil }
         instances.remember(record)
-        return record.status(publicScheme: configuration.publicScheme, publicHost: configuration.publicHost)
+        return record.status(publicScheme: configuration.publicScheme, publicHost: configuration.publicHost, dialHost: configuration.dialHost)
     }
 
     /// The session's instance: by its name first (one call), by its keys to be sure.
@@ -315,7 +315,7 @@ final class LXDDriver: StreamSpaceDriver {
             throw DriverError(.internal, "lxd: instance \(name) lost its StreamSpace keys")
         }
         instances.remember(record)
-        return record.status(publicScheme: configuration.publicScheme, publicHost: configuration.publicHost)
+        return record.status(publicScheme: configuration.publicScheme, publicHost: configuration.publicHost, dialHost: configuration.dialHost)
     }
 
     private func notFound(_ id: String) -> DriverError {

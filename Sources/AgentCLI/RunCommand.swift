@@ -96,6 +96,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds between full session_sync reports (one is also sent on every connect), 10–86400. Default: 300.", valueName: "seconds"))
     var syncInterval = 300
 
+    @Option(help: ArgumentHelp("""
+        How to read the data of the stock server's vnc_data: auto (base64 when it is valid base64, else the \
+        server's raw string), base64 (StreamSpace's k8s-agent convention) or raw. What the agent sends is \
+        always base64. Default: auto.
+        """, valueName: "auto|base64|raw"))
+    var vncDataEncoding = "auto"
+
     @OptionGroup var driverOptions: RunDriverOptions
 
     @Option(help: ArgumentHelp("Where the agent keeps state (an API key the server issues; with several drivers, one folder per agent id). Default: /var/lib/streamspace-agent when root, else none.", valueName: "dir"))
@@ -208,6 +215,11 @@ struct RunCommand: AsyncParsableCommand {
         if !(10...86400).contains(syncInterval) { problems.append("--sync-interval \(syncInterval) is not 10–86400 seconds") }
         shared.metricsInterval = .seconds(metricsInterval)
         shared.syncInterval = .seconds(syncInterval)
+        if let encoding = VNCDataEncoding(rawValue: vncDataEncoding) {
+            shared.vncDataEncoding = encoding
+        } else {
+            problems.append("--vnc-data-encoding \(vncDataEncoding.debugDescription) is not auto, base64 or raw")
+        }
         shared.tls.caFile = caFile
         shared.tls.clientCertificateFile = clientCert
         shared.tls.clientKeyFile = clientKey

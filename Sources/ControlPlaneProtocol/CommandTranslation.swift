@@ -163,6 +163,10 @@ public enum CommandTranslation {
     /// URLs, and the failure message when there is one.
     public static func platformMetadata(_ status: SessionStatus) -> [String: JSONValue] {
         var metadata = status.platformMetadata
+        // The real server keeps only `podName`: every driver's workload goes there.
+        if metadata["podName"] == nil, let workload = metadata["workloadName"], case .string = workload {
+            metadata["podName"] = workload
+        }
         if !status.endpoints.isEmpty {
             metadata["endpoints"] = .array(status.endpoints.map { endpoint in
                 var members: [String: JSONValue] = ["name": .string(endpoint.name)]
@@ -174,5 +178,30 @@ public enum CommandTranslation {
         if let url = viewerEndpoint(status)?.url { metadata["url"] = .string(url) }
         if let message = status.message { metadata["message"] = .string(message) }
         return metadata
+    }
+
+    /// `complete.result` for a command that did what it asked: ours (`sessionId`, `state`,
+    /// `url`) beside what StreamSpace's k8s-agent answers (`success`, and `data` with
+    /// `sessionId`, `podName`, `podIP`, `vncPort`, `state`, and for a start `deployment`,
+    /// `service`, `pvc` when the driver names them), so a server written against either reads it.
+    public static func completeResult(action: String, _ status: SessionStatus) -> [String: JSONValue] {
+        var result: [String: JSONValue] = ["sessionId": .string(status.sessionId), "state": .string(status.state.rawValue)]
+        let viewer = viewerEndpoint(status)
+        if let url = viewer?.url { result["url"] = .string(url) }
+        var data: [String: JSONValue] = ["sessionId": .string(status.sessionId), "state": .string(status.state.rawValue)]
+        if action == "start_session" || action == "wake_session" {
+            let metadata = platformMetadata(status)
+            data["podName"] = metadata["podName"] ?? .string("")
+            data["podIP"] = metadata["podIP"] ?? .string("")
+            data["vncPort"] = .int(Int64(status.state == .running ? viewer?.port ?? 0 : 0))
+            if action == "start_session" {
+                for key in ["deployment", "service", "pvc"] {
+                    if case .string? = metadata[key] { data[key] = metadata[key] }
+                }
+            }
+        }
+        result["success"] = .bool(true)
+        result["data"] = .object(data)
+        return result
     }
 }

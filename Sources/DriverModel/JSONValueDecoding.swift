@@ -34,7 +34,13 @@ extension Endpoint: JSONValueDecodable {
         case .string(let value)?: url = value
         default: throw DriverError(.invalidArgument, "endpoint: /url must be a string")
         }
-        self.init(name: name, port: port, url: url)
+        var dial: String?
+        switch jsonValue["dial"] {
+        case nil, .null?: dial = nil
+        case .string(let value)?: dial = value
+        default: throw DriverError(.invalidArgument, "endpoint: /dial must be a string")
+        }
+        self.init(name: name, port: port, url: url, dial: dial)
     }
 }
 

@@ -10,11 +10,16 @@ public struct Endpoint: Codable, Sendable, Equatable {
     public var port: Int?
     /// Where a browser reaches it, e.g. "http://203.0.113.7:49153". Absent until reachable.
     public var url: String?
+    /// Where the agent itself connects to it ("host:port"), when that is not `url`'s authority:
+    /// a port published on every address is reported at its public name and dialled on
+    /// loopback. The session tunnel dials only these addresses.
+    public var dial: String?
 
-    public init(name: String, port: Int? = nil, url: String? = nil) {
+    public init(name: String, port: Int? = nil, url: String? = nil, dial: String? = nil) {
         self.name = name
         self.port = port
         self.url = url
+        self.dial = dial
     }
 }
 

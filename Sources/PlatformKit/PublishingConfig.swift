@@ -28,6 +28,16 @@ public struct PublishingConfig: Sendable, Equatable {
         guard ["http", "https"].contains(publicScheme) else { throw config.invalid("publicScheme", "must be http or https") }
     }
 
+    /// Where the agent itself connects to a published port: the address it listens on, or
+    /// loopback for a wildcard.
+    public var dialHost: String {
+        switch address {
+        case "0.0.0.0": "127.0.0.1"
+        case "::": "::1"
+        default: address
+        }
+    }
+
     public static func isIPAddress(_ text: String) -> Bool {
         var v4 = in_addr(), v6 = in6_addr()
         return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1

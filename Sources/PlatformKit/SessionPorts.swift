@@ -21,13 +21,17 @@ public enum PortList {
     }
 
     /// A session's endpoints: each template port with the URL of the host port it is published
-    /// on this time (TCP only: a browser cannot open a UDP URL).
+    /// on this time (TCP only: a browser cannot open a UDP URL). `dialHost`: where the agent
+    /// itself connects to them, when that is not `host` (PublishingConfig.dialHost).
     public static func endpoints(_ ports: [SessionSpec.Port], hostPort: (SessionSpec.Port) -> Int?,
-                                 scheme: String, host: String) -> [Endpoint] {
-        let bracketed = host.contains(":") ? "[\(host)]" : host
+                                 scheme: String, host: String, dialHost: String? = nil) -> [Endpoint] {
+        func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
         return ports.map { port in
-            let url = (port.protocol ?? "tcp") == "tcp" ? hostPort(port).map { "\(scheme)://\(bracketed):\($0)" } : nil
-            return Endpoint(name: port.name, port: port.port, url: url)
+            guard (port.protocol ?? "tcp") == "tcp", let published = hostPort(port) else {
+                return Endpoint(name: port.name, port: port.port)
+            }
+            let dial = dialHost.flatMap { $0 == host ? nil : "\(bracketed($0)):\(published)" }
+            return Endpoint(name: port.name, port: port.port, url: "\(scheme)://\(bracketed(host)):\(published)", dial: dial)
         }
     }
 }

@@ -20,7 +20,7 @@ import Testing
         outbox.send(AgentMessage.failed(commandId: "cmd-2", error: "no"))
         generation = outbox.attach()
         var delivered: [String] = []
-        while let (message, _) = outbox.nextReady(generation: generation) {
+        while let (item, _) = outbox.nextReady(generation: generation), let message = item.message {
             delivered.append("\(message.type) \(message.payload["commandId"]?.stringValue ?? "")")
         }
         #expect(delivered == ["complete cmd-1", "failed cmd-2"])
@@ -34,7 +34,7 @@ import Testing
         let outbox = Outbox(logger: Logger(label: "verdicts"))
         for index in 0..<(Outbox.heldLimit + 10) { outbox.send(AgentMessage.failed(commandId: "cmd-\(index)", error: "x")) }
         let generation = outbox.attach()
-        #expect(outbox.nextReady(generation: generation)?.0.payload["commandId"] == .string("cmd-10"), "the oldest went first")
+        #expect(outbox.nextReady(generation: generation)?.0.message?.payload["commandId"] == .string("cmd-10"), "the oldest went first")
         #expect(outbox.heldMessages == Outbox.heldLimit - 1)
     }
 }

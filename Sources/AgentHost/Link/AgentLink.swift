@@ -25,6 +25,7 @@ public final class AgentLink: Service, Sendable {
     private let reporter: SessionReporter
     private let logs: LogForwarder
     private let metrics: MetricsReporter
+    private let traffic: SessionTraffic
     private let currentKey: Mutex<String?>
     private let stateBox = Mutex(State.stopped)
     /// Connections made and commands run, for the agent's own metrics.
@@ -59,6 +60,7 @@ public final class AgentLink: Service, Sendable {
         self.logs = LogForwarder(driver: driver, outbox: outbox, logger: logger, maxStreams: configuration.maxLogStreams,
                                  bufferBytes: configuration.logBufferBytes)
         self.metrics = MetricsReporter(driver: driver, cache: cache, outbox: outbox, logger: logger)
+        self.traffic = SessionTraffic(outbox: outbox, cache: cache, logger: logger, encoding: configuration.vncDataEncoding)
         switch stored?.finding {
         case .issuedToAnother(let owner):
             logger.warning("the key stored in \(configuration.stateDirectory ?? "")/api-key was issued to agent \(owner), not \(configuration.agentID); using the bootstrap key")
@@ -180,7 +182,7 @@ public final class AgentLink: Service, Sendable {
         set(.connecting)
         let connection = LinkConnection(configuration: configuration, apiKey: currentKey.withLock { $0 },
                                         tlsConfiguration: tls, outbox: outbox, executor: executor,
-                                        cache: cache, reporter: reporter, logs: logs, metrics: metrics, logger: logger)
+                                        cache: cache, reporter: reporter, logs: logs, metrics: metrics, traffic: traffic, logger: logger)
         let opened = Mutex<ContinuousClock.Instant?>(nil)
         let reason: String
         do {

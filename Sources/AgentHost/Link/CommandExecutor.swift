@@ -197,10 +197,11 @@ actor CommandExecutor {
 
     /// The replies to a command that did what it asked: the status, then `complete`.
     nonisolated private func completed(_ command: Command, _ sessionID: String, _ status: SessionStatus) -> [Message] {
-        var resultObject: [String: JSONValue] = ["sessionId": .string(sessionID), "state": .string(status.state.rawValue)]
-        if let url = CommandTranslation.viewerEndpoint(status)?.url { resultObject["url"] = .string(url) }
+        var status = status
+        status.sessionId = sessionID
         return [CommandTranslation.statusMessage(status),
-                AgentMessage.complete(commandId: command.commandId, result: resultObject)].compactMap { $0 }
+                AgentMessage.complete(commandId: command.commandId,
+                                      result: CommandTranslation.completeResult(action: command.action, status))].compactMap { $0 }
     }
 
     /// The spec of a start, once it decoded strictly and this host's policy allows it.

@@ -21,12 +21,13 @@ final class FrameWriter: Sendable {
         self.outbound = outbound
     }
 
-    /// Text frames, one per message, handed to the channel together: one flush.
-    func sendText(_ payloads: [ByteBuffer]) async throws {
+    /// Data frames (text: one message each; binary: one tunnel data frame each), handed to the
+    /// channel together: one flush.
+    func sendData(_ payloads: [(opcode: WebSocketOpcode, data: ByteBuffer)]) async throws {
         guard !payloads.isEmpty else { return }
         let frames: [WebSocketFrame]? = state.withLock { state in
             guard !state.closeSent else { return nil }
-            return payloads.map { WebSocketFrame(fin: true, opcode: .text, maskKey: state.keys.next(), data: $0) }
+            return payloads.map { WebSocketFrame(fin: true, opcode: $0.opcode, maskKey: state.keys.next(), data: $0.data) }
         }
         guard let frames else { return }
         try await outbound.write(contentsOf: frames)

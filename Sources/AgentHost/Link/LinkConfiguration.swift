@@ -37,6 +37,8 @@ public struct LinkConfiguration: Sendable {
     public var maxLogStreams = 256
     public var logBufferBytes = 256 * 1024
     public var logQueueBytes = 1 << 20
+    /// How the stock server's `vnc_data` is read (`--vnc-data-encoding`).
+    public var vncDataEncoding = VNCDataEncoding.auto
     public var tls = TLSSettings()
     /// Where an API key issued by the server is kept (file `api-key`, mode 0600); nil: not kept.
     public var stateDirectory: String?

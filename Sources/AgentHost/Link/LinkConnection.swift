@@ -20,6 +20,7 @@ struct LinkConnection: Sendable {
     let reporter: SessionReporter
     let logs: LogForwarder
     let metrics: MetricsReporter
+    let traffic: SessionTraffic
     let logger: Logger
 
     /// The most messages the writer hands to the channel in one flush.
@@ -43,6 +44,7 @@ struct LinkConnection: Sendable {
             defer {
                 outbox.detach()
                 logs.cancelAll()
+                traffic.closeAll()
             }
             // The connection is over when the reader sees its end, when a write fails (a socket
             // that died without a close frame: heartbeats find it within one interval) or when a
@@ -121,7 +123,8 @@ struct LinkConnection: Sendable {
                 // The server batches messages in one frame, separated by newlines.
                 for line in Message.lines(of: bytes) { await receive(line) }
             case .binary:
-                logger.warning("ignoring a binary frame from the Control Plane")
+                // Only the session tunnel's data frames are binary.
+                traffic.receiveData(frame.unmaskedData)
             case .ping:
                 try await socket.send(.pong, frame.unmaskedData)
             case .pong:
@@ -191,6 +194,8 @@ struct LinkConnection: Sendable {
             logs.open(message.payload)
         case "logs_cancel":
             logs.cancel(message.payload)
+        case let type where SessionTraffic.handles(type):
+            traffic.receive(message)
         case "ping":
             break  // defined by the server, unused; WebSocket pings keep the link alive
         case "shutdown":
@@ -203,12 +208,20 @@ struct LinkConnection: Sendable {
     /// The single writer: takes every message that is ready (control first, at most
     /// `writeBatch`) and hands their frames to the channel with one flush.
     private func writeLoop(_ generation: Int, _ socket: FrameWriter) async throws {
-        var batch: [(message: Message, bulkBytes: Int)] = []
-        var frames: [ByteBuffer] = []
+        var batch: [(item: Outbox.Item, bulkBytes: Int)] = []
+        var frames: [(opcode: WebSocketOpcode, data: ByteBuffer)] = []
         while let first = await outbox.next(generation: generation) {
             batch.append(first)
             while batch.count < Self.writeBatch, let more = outbox.nextReady(generation: generation) { batch.append(more) }
-            for (message, _) in batch {
+            for (item, _) in batch {
+                let message: Message
+                switch item {
+                case .binary(let frame):
+                    frames.append((.binary, frame))
+                    continue
+                case .message(let text):
+                    message = text
+                }
                 var bytes = message.encodedBytes()
                 if bytes.count > Message.maxFrameBytes {
                     // The server closes the socket on a larger frame: cut its longest texts.
@@ -219,12 +232,12 @@ struct LinkConnection: Sendable {
                     logger.warning("cut the texts of a \(message.type) message of \(bytes.count) bytes to fit the \(Message.maxFrameBytes / 1024) KiB limit")
                     bytes = fitted.encodedBytes()
                 }
-                frames.append(ByteBuffer(bytes: bytes))
+                frames.append((.text, ByteBuffer(bytes: bytes)))
             }
             let credit = batch.reduce(0) { $0 + $1.bulkBytes }
             batch.removeAll(keepingCapacity: true)
             defer { outbox.release(credit) }
-            try await socket.sendText(frames)
+            try await socket.sendData(frames)
             frames.removeAll(keepingCapacity: true)
         }
     }

@@ -8,14 +8,27 @@ import Synchronization
 /// reports every session's true state). Only command verdicts (`complete`, `failed`) wait for
 /// the next connection, so a command that ends while the link is down still gets its answer.
 ///
-/// Two lanes. Control messages (acks, statuses, heartbeats, metrics) always go first. Bulk
-/// messages (log chunks) wait for credit: at most `bulkLimit` bytes of them are queued or being
+/// Two lanes. Control messages (acks, statuses, heartbeats, metrics, tunnel windows) always go
+/// first. Bulk messages (log chunks, session traffic: VNC relay data and tunnel data frames)
+/// wait for credit: at most `bulkLimit` bytes of them are queued or being
 /// written at once, so a Control Plane that reads slowly pauses the log streams instead of
 /// growing the agent's memory, and never holds a heartbeat behind a log.
 ///
-/// Everything sent passes the redactor here: statuses, failures and log chunks carry texts
-/// from the driver and the platform, which may quote a secret.
+/// Every message sent passes the redactor here: statuses, failures and log chunks carry texts
+/// from the driver and the platform, which may quote a secret. Session traffic is the
+/// session's own bytes: it is relayed as it is.
 final class Outbox: Sendable {
+    /// What the writer sends: a JSON message (a text frame), or a tunnel data frame (binary).
+    enum Item: Sendable {
+        case message(Message)
+        case binary(ByteBuffer)
+
+        var message: Message? {
+            if case .message(let message) = self { return message }
+            return nil
+        }
+    }
+
     let bulkLimit: Int
     private let logger: Logger
     let redactor: Redactor
@@ -26,13 +39,13 @@ final class Outbox: Sendable {
         var attached = false
         // Ring buffers: a message leaves the queue (and its memory) when it is taken.
         var control = CircularBuffer<Message>()
-        var bulk = CircularBuffer<(message: Message, bytes: Int)>()
+        var bulk = CircularBuffer<(item: Item, bytes: Int)>()
         /// Bytes of bulk messages queued or not yet written.
         var bulkBytes = 0
         var peakBulkBytes = 0
-        var reader: CheckedContinuation<(Message, Int)?, Never>?
+        var reader: CheckedContinuation<(Item, Int)?, Never>?
         /// Bulk senders waiting for credit, in order, with what they send.
-        var creditWaiters = CircularBuffer<(message: Message, bytes: Int, continuation: CheckedContinuation<Bool, Never>)>()
+        var creditWaiters = CircularBuffer<(item: Item, bytes: Int, continuation: CheckedContinuation<Bool, Never>)>()
         /// Verdicts not written when the link went down, for the next connection.
         var held = CircularBuffer<Message>()
     }
@@ -84,7 +97,7 @@ final class Outbox: Sendable {
     /// Queues a control message (never waits).
     func send(_ message: Message) {
         let message = redactor.redact(message)
-        let (delivered, reader) = state.withLock { state -> (Bool, CheckedContinuation<(Message, Int)?, Never>?) in
+        let (delivered, reader) = state.withLock { state -> (Bool, CheckedContinuation<(Item, Int)?, Never>?) in
             guard state.attached else {
                 if Self.isVerdict(message) { Self.hold(message, in: &state.held) }
                 return (false, nil)
@@ -97,7 +110,7 @@ final class Outbox: Sendable {
             if state.control.count > Self.controlLimit { state.control.removeFirst() }
             return (true, nil)
         }
-        if let reader { reader.resume(returning: (message, 0)) }
+        if let reader { reader.resume(returning: (.message(message), 0)) }
         if !delivered { logger.debug("link down: not sending \(message.type)") }
     }
 
@@ -107,16 +120,26 @@ final class Outbox: Sendable {
     }
 
     /// Queues a bulk message once there is credit for its bytes. False when the link went
-    /// down (the message was not queued): the sender should stop.
-    func sendBulk(_ message: Message, bytes: Int) async -> Bool {
-        let message = redactor.redact(message)
+    /// down (the message was not queued): the sender should stop. `redacting: false` for
+    /// session traffic (the session's own bytes, relayed as they are).
+    func sendBulk(_ message: Message, bytes: Int, redacting: Bool = true) async -> Bool {
+        await sendBulk(.message(redacting ? redactor.redact(message) : message), bytes: bytes)
+    }
+
+    /// Queues a tunnel data frame (binary) once there is credit for it; false when the link
+    /// went down.
+    func sendBulk(binary frame: ByteBuffer) async -> Bool {
+        await sendBulk(.binary(frame), bytes: frame.readableBytes)
+    }
+
+    private func sendBulk(_ item: Item, bytes: Int) async -> Bool {
         let cost = max(1, min(bytes, bulkLimit))
         return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let action: (reader: CheckedContinuation<(Message, Int)?, Never>?, answer: Bool?) = state.withLock { state in
+            let action: (reader: CheckedContinuation<(Item, Int)?, Never>?, answer: Bool?) = state.withLock { state in
                 guard state.attached else { return (nil, false) }
                 // In order: behind anyone already waiting, and within the credit.
                 guard state.creditWaiters.isEmpty, state.bulkBytes + cost <= bulkLimit else {
-                    state.creditWaiters.append((message, cost, continuation))
+                    state.creditWaiters.append((item, cost, continuation))
                     return (nil, nil)
                 }
                 state.bulkBytes += cost
@@ -125,22 +148,22 @@ final class Outbox: Sendable {
                     state.reader = nil
                     return (reader, true)
                 }
-                state.bulk.append((message, cost))
+                state.bulk.append((item, cost))
                 return (nil, true)
             }
-            if let reader = action.reader { reader.resume(returning: (message, cost)) }
+            if let reader = action.reader { reader.resume(returning: (item, cost)) }
             if let answer = action.answer { continuation.resume(returning: answer) }
         }
     }
 
     /// The writer's next message (control first) and its bulk cost to `release` once written;
     /// nil when this connection's generation is over or the task is cancelled.
-    func next(generation: Int) async -> (Message, Int)? {
+    func next(generation: Int) async -> (Item, Int)? {
         await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<(Message, Int)?, Never>) in
-                let ready: (Message, Int)?? = state.withLock { state in
+            await withCheckedContinuation { (continuation: CheckedContinuation<(Item, Int)?, Never>) in
+                let ready: (Item, Int)?? = state.withLock { state in
                     guard state.generation == generation, state.attached, !Task.isCancelled else { return .some(nil) }
-                    if let message = state.control.popFirst() { return .some((message, 0)) }
+                    if let message = state.control.popFirst() { return .some((.message(message), 0)) }
                     if let item = state.bulk.popFirst() { return .some(item) }
                     state.reader = continuation
                     return nil
@@ -158,10 +181,10 @@ final class Outbox: Sendable {
 
     /// The next message if one is queued now (control first), without waiting: the writer
     /// takes what is ready to send it with one flush.
-    func nextReady(generation: Int) -> (Message, Int)? {
+    func nextReady(generation: Int) -> (Item, Int)? {
         state.withLock { state in
             guard state.generation == generation, state.attached else { return nil }
-            if let message = state.control.popFirst() { return (message, 0) }
+            if let message = state.control.popFirst() { return (.message(message), 0) }
             return state.bulk.popFirst()
         }
     }
@@ -169,17 +192,17 @@ final class Outbox: Sendable {
     /// A bulk message of `bytes` was written: its credit goes to the senders waiting, in order.
     func release(_ bytes: Int) {
         guard bytes > 0 else { return }
-        let (granted, handoff) = state.withLock { state -> ([CheckedContinuation<Bool, Never>], (CheckedContinuation<(Message, Int)?, Never>, (Message, Int))?) in
+        let (granted, handoff) = state.withLock { state -> ([CheckedContinuation<Bool, Never>], (CheckedContinuation<(Item, Int)?, Never>, (Item, Int))?) in
             state.bulkBytes = max(0, state.bulkBytes - bytes)
             var granted: [CheckedContinuation<Bool, Never>] = []
             while let first = state.creditWaiters.first, state.bulkBytes + first.bytes <= bulkLimit {
                 state.creditWaiters.removeFirst()
                 state.bulkBytes += first.bytes
                 state.peakBulkBytes = max(state.peakBulkBytes, state.bulkBytes)
-                state.bulk.append((first.message, first.bytes))
+                state.bulk.append((first.item, first.bytes))
                 granted.append(first.continuation)
             }
-            var handoff: (CheckedContinuation<(Message, Int)?, Never>, (Message, Int))?
+            var handoff: (CheckedContinuation<(Item, Int)?, Never>, (Item, Int))?
             if let reader = state.reader, let item = state.bulk.popFirst() {
                 state.reader = nil
                 handoff = (reader, item)

@@ -12,13 +12,32 @@ final class SessionCache: SessionView {
         var changedAt: [String: Int] = [:]
     }
     private let state = Mutex(State())
+    /// Told the id of every session whose state or endpoints changed (session traffic follows
+    /// the sessions: a relay opens when one runs, its streams end when it stops).
+    private let observer = Mutex<(@Sendable (String) -> Void)?>(nil)
+
+    func observe(_ handler: @escaping @Sendable (String) -> Void) {
+        observer.withLock { $0 = handler }
+    }
+
+    private func replace(_ body: (inout State) -> Void) {
+        let changed = state.withLock { state -> [String] in
+            let before = state.sessions
+            body(&state)
+            return Set(before.keys).union(state.sessions.keys).filter { id in
+                before[id]?.state != state.sessions[id]?.state || before[id]?.endpoints != state.sessions[id]?.endpoints
+            }.sorted()
+        }
+        guard !changed.isEmpty, let observer = observer.withLock({ $0 }) else { return }
+        for id in changed { observer(id) }
+    }
 
     func replaceAll(_ list: [SessionStatus]) {
-        state.withLock { $0.sessions = Dictionary(list.map { ($0.sessionId, $0) }, uniquingKeysWith: { _, last in last }) }
+        replace { $0.sessions = Dictionary(list.map { ($0.sessionId, $0) }, uniquingKeysWith: { _, last in last }) }
     }
 
     func update(_ status: SessionStatus) {
-        state.withLock { state in
+        replace { state in
             state.version += 1
             state.changedAt[status.sessionId] = state.version
             if status.state == .terminated {
@@ -32,7 +51,7 @@ final class SessionCache: SessionView {
     /// Takes a list read from the platform, except for the sessions in `keep` and those
     /// changed after `version` (the list's view of them is older than the cache's).
     func replaceAll(_ list: [SessionStatus], keeping keep: Set<String>, changedSince version: Int) {
-        state.withLock { state in
+        replace { state in
             let fresh = state.changedAt.filter { $0.value > version }.keys
             let kept = keep.union(fresh)
             var sessions = Dictionary(list.filter { !kept.contains($0.sessionId) }.map { ($0.sessionId, $0) },

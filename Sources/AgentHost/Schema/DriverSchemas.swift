@@ -449,6 +449,11 @@ enum DriverSchemas {
             "type": "string",
             "format": "uri",
             "pattern": "^[A-Za-z][A-Za-z0-9+.-]*://"
+          },
+          "dial": {
+            "description": "Where the agent itself connects to this endpoint, as host:port (an IPv6 address in brackets), when that is not the authority of url: e.g. \"127.0.0.1:49153\" for a port Docker publishes on every address and url names by its public host. Absent: url's host and port. The agent's session tunnel and VNC relay connect only to these addresses, and only while the session is running.",
+            "type": "string",
+            "pattern": "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$"
           }
         }
       }

@@ -87,11 +87,16 @@
  *               from "user", created when missing) at the template's volume mount named "home"
  *               (or /config); stop keeps it unless deleteVolumes.
  * SessionStatus {"sessionId":"…","state":"starting|running|hibernated|failed|terminated",
- *                "endpoints":[{"name":"vnc","port":3000,"url":"http://127.0.0.1:49153"}],
- *                "platformMetadata":{"containerName":"ss-…"},"message":"why it failed"}
+ *                "endpoints":[{"name":"vnc","port":3000,"url":"http://203.0.113.7:49153",
+ *                              "dial":"127.0.0.1:49153"}],
+ *                "platformMetadata":{"workloadName":"ss-…"},"message":"why it failed"}
  *               An endpoint with a "url" is reachable now; one without is not (yet). The host
  *               reports the endpoint named "vnc" (else the first) to the Control Plane as the
- *               session's viewer.
+ *               session's viewer. "dial" (optional, host:port) is where the agent itself
+ *               connects when that is not the url's host and port; the agent's session tunnel
+ *               and VNC relay connect only there, and only while the session is running.
+ *               platformMetadata "workloadName" (the container, instance, VM or pod name) is
+ *               reported to the Control Plane as "podName" too, the one field it stores.
  * SessionList   {"sessions":[SessionStatus, ...]}
  * StopRequest   {"sessionId":"…","deleteVolumes":false}
  * Describe      {"name":"docker","version":"1.2.0","platform":"docker","vendor":"…",
