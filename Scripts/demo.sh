@@ -13,4 +13,4 @@ swift build --product docker
 eval "$(Scripts/docker-sandbox.sh up)"
 trap 'Scripts/docker-sandbox.sh down' EXIT
 
-.build/debug/agent demo --driver docker --image "${STREAMSPACE_TEST_IMAGE:-streamspace-test/httpd:1}" --port 8080 --check-url "$@"
+.build/debug/agent demo --driver docker --image "${STREAMSPACE_TEST_IMAGE:-streamspace-test/httpd:2}" --port 8080 --check-url "$@"

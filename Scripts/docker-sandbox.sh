@@ -10,14 +10,18 @@
 #                                    undo what dockerd leaves on the host: its bridges, and the
 #                                    iptables rules and ip_forward saved before it started.
 #
-# The image, streamspace-test/httpd:1 (override with STREAMSPACE_TEST_IMAGE), is busybox from
-# Debian's busybox-static: no registry is needed. It serves /config on port 8080 over HTTP, and
-# writes /config/index.html on first start, so a session's home volume is visible from its URL.
+# The image, streamspace-test/httpd:2 (override with STREAMSPACE_TEST_IMAGE), is busybox from
+# Debian's busybox-static: no registry is needed. Its web server (Scripts/session-image/
+# session-httpd.c, built static with the C compiler at hand) serves /config on port 8080 over
+# HTTP and a WebSocket echo at /echo on the same port; it writes /config/index.html on first
+# start, so a session's home volume is visible from its URL, and /config/ws.html, a page whose
+# script shows the home page and a WebSocket echo (relative URLs: it works behind a prefix).
 set -euo pipefail
 
 SANDBOX_DIR="${STREAMSPACE_DOCKER_DIR:-/tmp/streamspace-dockerd}"
 PRIVATE_SOCKET="$SANDBOX_DIR/docker.sock"
-IMAGE="${STREAMSPACE_TEST_IMAGE:-streamspace-test/httpd:1}"
+IMAGE="${STREAMSPACE_TEST_IMAGE:-streamspace-test/httpd:2}"
+IMAGE_SOURCES="$(cd "$(dirname "$0")" && pwd)/session-image"
 
 say() { printf 'docker-sandbox: %s\n' "$*" >&2; }
 
@@ -71,13 +75,20 @@ build_image() {
     [ -e "$rootfs/bin/$applet" ] || ln -s busybox "$rootfs/bin/$applet"
   done
   echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
+  local cc
+  cc="$(command -v gcc || command -v clang || command -v cc)" || { say "no C compiler (gcc or clang) to build session-httpd"; exit 1; }
+  "$cc" -static -O2 -o "$rootfs/bin/session-httpd" "$IMAGE_SOURCES/session-httpd.c"
+  mkdir -p "$rootfs/www"
+  cp "$IMAGE_SOURCES/ws.html" "$rootfs/www/ws.html"
   cat >"$rootfs/bin/session-main" <<'EOF'
 #!/bin/sh
-# A stand-in for a desktop session: says hello on stdout and stderr, then serves /config.
+# A stand-in for a desktop session: says hello on stdout and stderr, then serves /config
+# (and a WebSocket echo at /echo) on 8080.
 [ -f /config/index.html ] || echo "streamspace session $HOSTNAME" > /config/index.html
+cp -f /www/ws.html /config/ws.html
 echo "session starting (stdout)"
 echo "session starting (stderr)" >&2
-exec httpd -f -p 8080 -h /config
+exec session-httpd 8080 /config
 EOF
   chmod 755 "$rootfs/bin/session-main"
   tar -C "$rootfs" -c . | docker import -c 'CMD ["/bin/session-main"]' -c 'EXPOSE 8080' - "$IMAGE" >/dev/null

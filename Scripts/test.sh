@@ -37,7 +37,7 @@ eval "$(Scripts/docker-sandbox.sh up)"
 trap 'Scripts/docker-sandbox.sh down' EXIT
 # The Docker driver's Swift tests fail, rather than skip, when Docker is missing.
 export STREAMSPACE_REQUIRE_DOCKER=1
-image="${STREAMSPACE_TEST_IMAGE:-streamspace-test/httpd:1}"
+image="${STREAMSPACE_TEST_IMAGE:-streamspace-test/httpd:2}"
 
 for driver in mock sample; do
   step "agent driver-check --driver $driver"

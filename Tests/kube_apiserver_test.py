@@ -67,7 +67,7 @@ spec:
     spec:
       containers:
       - name: web
-        image: streamspace-test/httpd:1
+        image: streamspace-test/httpd:2
         ports: [{{containerPort: 8080}}]
 """)
     return str(path)
@@ -190,7 +190,7 @@ def deployment(name, cpu=None):
             template=k8s.V1PodTemplateSpec(
                 metadata=k8s.V1ObjectMeta(labels={"streamspace.io/session": name}),
                 spec=k8s.V1PodSpec(containers=[k8s.V1Container(
-                    name="session", image="streamspace-test/httpd:1", resources=resources,
+                    name="session", image="streamspace-test/httpd:2", resources=resources,
                     ports=[k8s.V1ContainerPort(container_port=8080)])]))))
 
 
@@ -284,7 +284,7 @@ needs_docker = pytest.mark.skipif(not os.environ.get("DOCKER_HOST", "").startswi
                                   reason="pods are simulated without DOCKER_HOST")
 
 
-def pod_manifest(tmp_path, name, image="streamspace-test/httpd:1", command=None, limits=None):
+def pod_manifest(tmp_path, name, image="streamspace-test/httpd:2", command=None, limits=None):
     spec = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "streamspace"},
             "spec": {"restartPolicy": "Always", "containers": [{"name": "c", "image": image}]}}
     if command:
@@ -473,7 +473,7 @@ def test_watch_stream_with_bookmarks_like_the_golden_one(sandbox):
     golden = GOLDEN["watch-pods-with-bookmarks"]["events"]
     create = dict(GOLDEN["create-deployment-for-watch-201"]["request"]["body"])
     # The golden busybox:1 is not in a registry here; the local test image is (with Docker).
-    create = json.loads(json.dumps(create).replace('"watched"', f'"{name}"').replace('"busybox:1"', '"streamspace-test/httpd:1"'))
+    create = json.loads(json.dumps(create).replace('"watched"', f'"{name}"').replace('"busybox:1"', '"streamspace-test/httpd:2"'))
     assert raw("POST", "/apis/apps/v1/namespaces/streamspace/deployments", create)[0] == 201
     wait_for(lambda: any(ready(p) for p in json.loads(raw("GET", f"/api/v1/namespaces/streamspace/pods?labelSelector=app%3D{name}")[2])["items"]),
              what="a Ready pod")
@@ -523,7 +523,7 @@ def test_log_options_selector_errors_and_conflicts(sandbox):
     raw = Raw(sandbox, token=admin_token(sandbox))
     name = unique("opts")
     body = json.loads(json.dumps(GOLDEN["create-deployment-for-watch-201"]["request"]["body"])
-                      .replace('"watched"', f'"{name}"').replace('"busybox:1"', '"streamspace-test/httpd:1"'))
+                      .replace('"watched"', f'"{name}"').replace('"busybox:1"', '"streamspace-test/httpd:2"'))
     status, _, created = raw("POST", "/apis/apps/v1/namespaces/streamspace/deployments", body)
     assert status == 201
     selector = f"/api/v1/namespaces/streamspace/pods?labelSelector=app%3D{name}"

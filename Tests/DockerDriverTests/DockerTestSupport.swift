@@ -26,7 +26,7 @@ enum DockerTest {
         return try await Driver.create(library, configuration: Array(config.utf8), logger: logger)
     }
 
-    /// A small session: the busybox httpd image on 8080, 64 MiB, a quarter core.
+    /// A small session: the session-httpd image (busybox + Scripts/session-image) on 8080, 64 MiB, a quarter core.
     static func spec(_ id: String, persistentHome: Bool = true, image: String = DockerTest.image,
                      env: [String: String] = [:]) throws -> SessionSpec {
         SessionSpec(id: id, user: "alice", template: .init(name: "httpd", image: image, env: env,

@@ -44,7 +44,7 @@ def deployment(name):
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "labels": {"bench": "1"}},
             "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
                      "template": {"metadata": {"labels": {"app": name, "bench": "1"}},
-                                  "spec": {"containers": [{"name": "c", "image": "streamspace-test/httpd:1"}]}}}}
+                                  "spec": {"containers": [{"name": "c", "image": "streamspace-test/httpd:2"}]}}}}
 
 
 def ready_pod(c, name):

@@ -11,7 +11,7 @@ import Testing
     /// Suites run in parallel and a home is the user's: a suite that keeps one gives its own user.
     static func spec(_ id: String, user: String = "alice", persistentHome: Bool = false, port: Int = 8080) throws -> SessionSpec {
         SessionSpec(id: id, user: user,
-                    template: .init(name: "httpd", image: "streamspace-test/httpd:1", env: ["GREETING": "a b $HOME `id`"],
+                    template: .init(name: "httpd", image: "streamspace-test/httpd:2", env: ["GREETING": "a b $HOME `id`"],
                                     ports: [.init(name: "vnc", port: port)]),
                     resources: try .init(cpu: "250m", memory: "64Mi"), persistentHome: persistentHome)
     }

@@ -56,7 +56,7 @@ private enum Kube {
 
 @Suite(.serialized, .enabled(if: Kube.isAvailable || Kube.isRequired, "needs the kube sandbox (eval \"$(Scripts/kube-sandbox.sh up)\")"))
 struct KubernetesAgentTests {
-    static let image = "streamspace-test/httpd:1"
+    static let image = "streamspace-test/httpd:2"
 
     private func agent(_ setup: ControlPlaneForAgent, crashAt point: String? = nil, readyTimeout: Int = 60) throws -> AgentProcess {
         var environment = setup.environment

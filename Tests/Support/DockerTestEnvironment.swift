@@ -8,7 +8,7 @@ public enum DockerTestEnvironment {
     public static let host: String = ProcessInfo.processInfo.environment["DOCKER_HOST"] ?? "unix:///var/run/docker.sock"
 
     /// The session image: busybox serving /config on 8080 (Scripts/docker-sandbox.sh builds it).
-    public static let image: String = ProcessInfo.processInfo.environment["STREAMSPACE_TEST_IMAGE"] ?? "streamspace-test/httpd:1"
+    public static let image: String = ProcessInfo.processInfo.environment["STREAMSPACE_TEST_IMAGE"] ?? "streamspace-test/httpd:2"
 
     /// Set by Scripts/test.sh: a missing Docker is then a failure, not a reason to skip.
     public static let isRequired = ProcessInfo.processInfo.environment["STREAMSPACE_REQUIRE_DOCKER"] == "1"
