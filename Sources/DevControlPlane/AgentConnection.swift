@@ -11,6 +11,8 @@ final class AgentConnection: Sendable {
         case message(String)
         /// Text sent verbatim as its own frame (tests of the agent's handling of garbage).
         case raw(String)
+        /// A binary frame: tunnel data (its stream's credit bounds what waits here).
+        case binary(ByteBuffer)
         case ping
         case pong(ByteBuffer)
         case close(WebSocketErrorCode, String)
@@ -35,6 +37,8 @@ final class AgentConnection: Sendable {
     private let state: Mutex<State>
     private let wake: AsyncStream<Void>.Continuation
     let wakeups: AsyncStream<Void>
+    /// The session tunnel's streams over this connection.
+    let tunnels = TunnelTable()
 
     /// Most messages waiting for the writer (the real server's per-connection send buffer);
     /// 0: no limit.

@@ -1,3 +1,4 @@
+import ControlPlaneProtocol
 import Logging
 import NIOCore
 import NIOWebSocket
@@ -51,13 +52,16 @@ struct AgentSocketSession {
             readerReason = "connection error: \(error)"
         }
         connection.finish()
-        return connection.closeReason ?? readerReason
+        let reason = connection.closeReason ?? readerReason
+        connection.tunnels.closeAll(reason: reason)
+        return reason
     }
 
     // MARK: Reading
 
     private func read(_ inbound: NIOAsyncChannelInboundStream<WebSocketFrame>) async -> String {
         var assembling: ByteBuffer?
+        var assemblingBinary = false
         do {
             for try await frame in inbound {
                 await connection.waitWhileReadingPaused()
@@ -76,9 +80,10 @@ struct AgentSocketSession {
                 case .text, .binary:
                     guard assembling == nil else { return protocolError("a new message started inside a fragmented one") }
                     if frame.fin {
-                        guard await deliver(frame.unmaskedData) else { return tooLarge() }
+                        guard await deliver(frame.unmaskedData, binary: frame.opcode == .binary) else { return tooLarge() }
                     } else {
                         assembling = frame.unmaskedData
+                        assemblingBinary = frame.opcode == .binary
                     }
                 case .continuation:
                     guard var buffer = assembling else { return protocolError("a continuation frame without a message") }
@@ -87,7 +92,7 @@ struct AgentSocketSession {
                     buffer.writeBuffer(&data)
                     if frame.fin {
                         assembling = nil
-                        guard await deliver(buffer) else { return tooLarge() }
+                        guard await deliver(buffer, binary: assemblingBinary) else { return tooLarge() }
                     } else {
                         assembling = buffer
                     }
@@ -102,12 +107,22 @@ struct AgentSocketSession {
         }
     }
 
-    /// False when the message is larger than the limit.
-    private func deliver(_ buffer: ByteBuffer) async -> Bool {
+    /// False when the message is larger than the limit. Binary messages are tunnel data;
+    /// tunnel control messages go to their stream, the rest to the store.
+    private func deliver(_ buffer: ByteBuffer, binary: Bool) async -> Bool {
         guard buffer.readableBytes <= configuration.maxMessageBytes else { return false }
+        let router = TunnelRouter(connection: connection, store: store)
+        if binary {
+            await router.data(buffer)
+            return true
+        }
         // Go reads frames as bytes and coerces invalid UTF-8 to U+FFFD, as String(decoding:) does.
         let text = String(buffer: buffer)
         let outcome = InboundDecoding.decode(text)
+        if case .message(let message) = outcome, TunnelMessage.types.contains(message.type) {
+            await router.control(message, text: text, bytes: buffer.readableBytes)
+            return true
+        }
         await store.receive(outcome, text: text, bytes: buffer.readableBytes, from: connection)
         return true
     }

@@ -1,5 +1,6 @@
 import ControlPlaneProtocol
 import DriverModel
+import Foundation
 
 /// What the server does with each message an agent sends.
 extension ControlPlaneStore {
@@ -110,11 +111,32 @@ extension ControlPlaneStore {
             stream.reason = payload["reason"]?.stringValue
             stream.error = payload["error"]?.stringValue
             logs[id] = stream
+        case "vnc_ready", "vnc_data", "vnc_error":
+            guard let id = nonEmpty(payload["sessionId"]) else { return reject("\(message.type) without a sessionId") }
+            recordVNC(message.type, sessionId: id, payload: payload, agentId: agentId)
         default:
             // The real server logs unknown types and carries on.
             event("unknown-message", agent: agentId, "ignored a message of unknown type \(message.type.debugDescription)")
             logger.info("ignored a message of unknown type", metadata: ["agent": "\(agentId)", "type": "\(message.type)"])
         }
+    }
+
+    /// The relay as the stock server would forward it, kept per session for tests.
+    private func recordVNC(_ type: String, sessionId: String, payload: JSONValue, agentId: String) {
+        var record = vncRelays[sessionId] ?? VNCRelayRecord(sessionId: sessionId, agentId: agentId, updatedAt: RFC3339.now())
+        switch type {
+        case "vnc_ready":
+            record.readyCount += 1
+            record.vncPort = payload["vncPort"]?.intValue.map { Int($0) }
+            record.podName = payload["podName"]?.stringValue
+        case "vnc_data":
+            let text = payload["data"]?.stringValue ?? ""
+            if let bytes = Data(base64Encoded: text) { record.append(bytes) } else { record.undecodable += 1 }
+        default:
+            record.noteError(payload["error"]?.stringValue ?? "")
+        }
+        record.updatedAt = RFC3339.now()
+        vncRelays[sessionId] = record
     }
 
     private func updateCommand(_ id: String, agentId: String, reject: (String) -> Void, _ change: (inout CommandRecord) -> Void) {

@@ -28,6 +28,7 @@ actor ControlPlaneStore {
     /// The sessions of a metrics report's parts so far, by agent.
     var metricsParts: [String: [JSONValue]] = [:]
     var logs = OrderedRecords<LogStreamRecord>(limit: 500)
+    var vncRelays = OrderedRecords<VNCRelayRecord>(limit: 100)
     var freshClosesLeft: Int
     var nextConnectionSerial = 1
     /// Set by stop(): streaming admin answers end.
@@ -61,7 +62,7 @@ actor ControlPlaneStore {
         DevControlPlaneState(
             agents: agentRecords(), sessions: sessions.all, commands: commands.all,
             rejected: rejected.entries, metrics: metrics.all, sessionSyncs: sessionSyncs.all,
-            logs: logs.all, events: events.entries)
+            logs: logs.all, events: events.entries, vncRelays: vncRelays.all)
     }
 
     func agentRecords() -> [AgentRecord] {

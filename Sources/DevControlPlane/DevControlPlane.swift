@@ -16,6 +16,13 @@ public struct DevControlPlaneEndpoints: Sendable, Equatable {
     public var adminURL: String
     public var agentPort: Int
     public var adminPort: Int
+    /// The viewer: `http://127.0.0.1:port`; a running session is at `viewerURL(sessionId:)`.
+    public var viewerURL: String
+    public var viewerPort: Int
+
+    /// Where a person (or a browser test) opens a running session: its viewer port, through
+    /// the session tunnel.
+    public func viewerURL(sessionId: String) -> String { viewerURL + "/sessions/" + percentEncoded(sessionId) + "/" }
 
     /// `POST` here to register.
     public var registerURL: String { agentHTTPURL + Registration.path }
@@ -61,6 +68,7 @@ public final class DevControlPlane: Sendable {
 
     private struct RunState {
         var running: [Running] = []
+        var viewer: Task<Void, Never>?
         var endpoints: DevControlPlaneEndpoints?
     }
 
@@ -96,15 +104,26 @@ public final class DevControlPlane: Sendable {
             await stop()
             throw error
         }
+        let viewerPort: Int
+        do {
+            let viewer = try await ViewerServer(host: configuration.viewerHost, port: configuration.viewerPort,
+                                                opener: TunnelOpener(store: store), logger: logger).start()
+            run.withLock { $0.viewer = viewer.task }
+            viewerPort = viewer.port
+        } catch {
+            await stop()
+            throw DevControlPlaneError.invalidConfiguration("the viewer could not start: \(error)")
+        }
         let secure = configuration.tls != nil
         let agentHost = Self.urlHost(configuration.host)
         let endpoints = DevControlPlaneEndpoints(
             agentURL: "\(secure ? "wss" : "ws")://\(agentHost):\(agentPort)",
             agentHTTPURL: "\(secure ? "https" : "http")://\(agentHost):\(agentPort)",
             adminURL: "http://\(Self.urlHost(configuration.adminHost)):\(adminPort)",
-            agentPort: agentPort, adminPort: adminPort)
+            agentPort: agentPort, adminPort: adminPort,
+            viewerURL: "http://\(Self.urlHost(configuration.viewerHost)):\(viewerPort)", viewerPort: viewerPort)
         run.withLock { $0.endpoints = endpoints }
-        logger.info("dev control plane running", metadata: ["agent": "\(endpoints.agentURL)", "admin": "\(endpoints.adminURL)"])
+        logger.info("dev control plane running", metadata: ["agent": "\(endpoints.agentURL)", "admin": "\(endpoints.adminURL)", "viewer": "\(endpoints.viewerURL)"])
         return endpoints
     }
 
@@ -138,12 +157,15 @@ public final class DevControlPlane: Sendable {
         for connection in await store.openConnections() {
             connection.close(.goingAway, reason: "the control plane is stopping")
         }
-        let running = run.withLock { state -> [Running] in
+        let (running, viewer) = run.withLock { state -> ([Running], Task<Void, Never>?) in
             let running = state.running
             state.running = []
             state.endpoints = nil
-            return running
+            defer { state.viewer = nil }
+            return (running, state.viewer)
         }
+        viewer?.cancel()
+        await viewer?.value
         for server in running { await server.group.triggerGracefulShutdown() }
         for server in running {
             let finished = await withTaskGroup(of: Bool.self) { race in

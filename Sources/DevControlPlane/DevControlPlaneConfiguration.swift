@@ -10,6 +10,10 @@ public struct DevControlPlaneConfiguration: Sendable {
     /// Where the admin API listens: loopback only unless told otherwise.
     public var adminHost: String
     public var adminPort: Int
+    /// Where the viewer serves running sessions (`/sessions/<id>/`, through the session
+    /// tunnel): loopback only unless told otherwise; port 0 picks a free one.
+    public var viewerHost = "127.0.0.1"
+    public var viewerPort = 0
     /// The bootstrap key agents present in `X-Agent-API-Key`: exactly 64 hex characters.
     public var apiKey: String
     /// Approve new agents on first registration (200 instead of 202).
@@ -137,6 +141,7 @@ public struct DevControlPlaneConfiguration: Sendable {
     public func problem() -> String? {
         if let problem = AgentIdentity.apiKeyProblem(apiKey) { return "--api-key: \(problem)" }
         if !(0...65535).contains(port) { return "the agent port \(port) is not a TCP port" }
+        if !(0...65535).contains(viewerPort) { return "the viewer port \(viewerPort) is not a TCP port" }
         if !(0...65535).contains(adminPort) { return "the admin port \(adminPort) is not a TCP port" }
         if pingInterval <= .zero { return "the ping interval must be positive" }
         if pongTimeout <= .zero { return "the pong timeout must be positive" }

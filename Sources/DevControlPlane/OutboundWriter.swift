@@ -78,6 +78,9 @@ struct OutboundWriter {
             case .raw(let rawText):
                 flush()
                 planned.append(.frame(text(rawText)))
+            case .binary(let data):
+                flush()
+                planned.append(.frame(WebSocketFrame(fin: true, opcode: .binary, data: data)))
             case .ping:
                 flush()
                 var data = ByteBuffer()

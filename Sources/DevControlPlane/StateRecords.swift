@@ -159,10 +159,13 @@ public struct DevControlPlaneState: Sendable, Codable, Equatable {
     public var sessionSyncs: [SessionSyncRecord]
     public var logs: [LogStreamRecord]
     public var events: [EventRecord]
+    /// What agents sent over the stock VNC relay, by session.
+    public var vncRelays: [VNCRelayRecord] = []
 
     public func agent(_ id: String) -> AgentRecord? { agents.first { $0.agentId == id } }
     public func session(_ id: String) -> SessionRecord? { sessions.first { $0.sessionId == id } }
     public func command(_ id: String) -> CommandRecord? { commands.first { $0.commandId == id } }
     public func logStream(_ requestId: String) -> LogStreamRecord? { logs.first { $0.requestId == requestId } }
+    public func vncRelay(_ sessionId: String) -> VNCRelayRecord? { vncRelays.first { $0.sessionId == sessionId } }
     public func rejected(from agentId: String) -> [RejectedMessage] { rejected.filter { $0.agentId == agentId } }
 }

@@ -12,6 +12,7 @@ import WSClient
 final class TestSocket: Sendable {
     private struct State: Sendable {
         var frames: [String] = []
+        var binaries: [ByteBuffer] = []
         var writer: WebSocketOutboundWriter?
         var finished = false
         var failure: String?
@@ -43,7 +44,10 @@ final class TestSocket: Sendable {
                     socket.state.withLock { $0.writer = outbound }
                     if reading {
                         for try await message in inbound.messages(maxSize: 4 << 20) {
-                            if case .text(let text) = message { socket.state.withLock { $0.frames.append(text) } }
+                            switch message {
+                            case .text(let text): socket.state.withLock { $0.frames.append(text) }
+                            case .binary(let bytes): socket.state.withLock { $0.binaries.append(bytes) }
+                            }
                         }
                     } else {
                         for await _ in socket.stopSignal {}
@@ -70,6 +74,8 @@ final class TestSocket: Sendable {
     }
 
     var frames: [String] { state.withLock { $0.frames } }
+    /// The binary messages received (tunnel data frames), in order.
+    var binaries: [ByteBuffer] { state.withLock { $0.binaries } }
     var isFinished: Bool { state.withLock { $0.finished } }
     var closeCode: Int? { state.withLock { $0.closeCode } }
     var closeReason: String? { state.withLock { $0.closeReason } }
@@ -77,6 +83,11 @@ final class TestSocket: Sendable {
     func send(_ text: String) async throws {
         guard let writer = state.withLock({ $0.writer }) else { throw TestSocketError.notConnected }
         try await writer.write(.text(text))
+    }
+
+    func send(binary bytes: ByteBuffer) async throws {
+        guard let writer = state.withLock({ $0.writer }) else { throw TestSocketError.notConnected }
+        try await writer.write(.binary(bytes))
     }
 
     /// Closes from the client side (or just stops a silent client).
