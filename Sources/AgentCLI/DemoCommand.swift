@@ -5,6 +5,10 @@ import ControlPlaneProtocol
 import DevControlPlane
 import DriverModel
 import Logging
+import UnixSignals
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `agent demo`: the agent's main job in one command, with nothing to set up — a dev control
 /// plane, this agent with a driver, and one session through its whole life.
@@ -17,6 +21,13 @@ struct DemoCommand: AsyncParsableCommand {
             real StreamSpace server), the agent registering (pending, then approved), and a \
             session started, hibernated, woken and stopped through the driver, as the Control \
             Plane would ask. Each step prints what the Control Plane saw.
+
+            Each running session is served at a viewer URL of the dev control plane \
+            (http://127.0.0.1:PORT/sessions/<id>/), reached through the agent's session tunnel \
+            to the session's viewer port, as a browser would reach it behind NAT. With --keep \
+            the demo stops after the wake with the session running and prints that URL: open it \
+            in a browser; Ctrl-C (SIGINT or SIGTERM) then stops the session cleanly and ends \
+            the demo.
             """)
 
     @OptionGroup var driverOptions: DriverOptions
@@ -29,6 +40,12 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Flag(help: "Fetch the session's viewer URL after start and wake, and show that it answers (for drivers of real platforms).")
     var checkURL = false
+
+    @Flag(help: "Keep the session running after the wake, until Ctrl-C, so that its viewer URL can be opened in a browser; then stop it.")
+    var keep = false
+
+    @Option(help: "The viewer's port on 127.0.0.1 (0 picks a free one).")
+    var viewerPort = 0
 
     func run() async throws {
         bootstrapLogging(driverOptions.logLevel)
@@ -46,6 +63,7 @@ struct DemoCommand: AsyncParsableCommand {
             let elapsed = clock.now - began
             let millis = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
             print("[\(String(format3(millis)))] \(text)")
+            fflush(nil)  // every stream: a script waiting for a line (Scripts/browser-test.sh) sees it at once
         }
 
         let driver = try await driverOptions.createDriver()
@@ -55,12 +73,13 @@ struct DemoCommand: AsyncParsableCommand {
         configuration.autoApprove = false
         configuration.defaultImage = image
         configuration.defaultPort = port
+        configuration.viewerPort = viewerPort
         // The control plane's own log stays quiet: its shutdown is not the user's concern.
         var controlPlaneLogger = Logger(label: "dev-control-plane")
         controlPlaneLogger.logLevel = .critical
         let controlPlane = DevControlPlane(configuration: configuration, logger: controlPlaneLogger)
         let endpoints = try await controlPlane.start()
-        say("dev control plane listening: agents \(endpoints.agentURL), admin \(endpoints.adminURL)")
+        say("dev control plane listening: agents \(endpoints.agentURL), admin \(endpoints.adminURL), viewer \(endpoints.viewerURL)")
 
         let agentID = "demo-\(driver.description.name)-agent"
         var link = LinkConfiguration(controlPlaneURL: endpoints.agentURL, agentID: agentID, apiKey: configuration.apiKey,
@@ -90,6 +109,7 @@ struct DemoCommand: AsyncParsableCommand {
             let started = try await awaitCommand(controlPlane, created.commandId)
             let running = await controlPlane.state.session(created.sessionId)
             say("  → \(running?.state ?? "?"), viewer \(running?.url ?? "none") [\(started)]")
+            say("  open in a browser: \(endpoints.viewerURL(sessionId: created.sessionId))")
             if checkURL { say("  viewer: \(try await fetch(running?.url))") }
 
             let hibernate = try await controlPlane.hibernate(sessionId: created.sessionId)
@@ -97,6 +117,12 @@ struct DemoCommand: AsyncParsableCommand {
             let wake = try await controlPlane.wake(sessionId: created.sessionId)
             say("wake_session … → \(try await awaitCommand(controlPlane, wake)), viewer \(await controlPlane.state.session(created.sessionId)?.url ?? "none")")
             if checkURL { say("  viewer: \(try await fetch(await controlPlane.state.session(created.sessionId)?.url))") }
+            say("  open in a browser: \(endpoints.viewerURL(sessionId: created.sessionId))")
+            if keep {
+                say("the session keeps running; press Ctrl-C to stop it")
+                for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
+                say("stopping …")
+            }
             // The demo leaves nothing behind: the stop deletes the session's home volume too.
             let stop = try await controlPlane.deleteSession(created.sessionId, deletePVC: true)
             say("stop_session … → \(try await awaitCommand(controlPlane, stop)), state \(await controlPlane.state.session(created.sessionId)?.state ?? "?")")

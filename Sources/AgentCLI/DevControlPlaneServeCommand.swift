@@ -36,6 +36,12 @@ struct DevControlPlaneServeCommand: AsyncParsableCommand {
     @Option(help: "Port of the admin API (0: any free port).")
     var adminPort = 8081
 
+    @Option(help: "Address of the viewer, which serves each running session at /sessions/<id>/ through the agent's session tunnel. It has no authentication: keep it on loopback.")
+    var viewerHost = "127.0.0.1"
+
+    @Option(help: "Port of the viewer (0: any free port).")
+    var viewerPort = 0
+
     @Option(help: ArgumentHelp("The bootstrap API key, 64 hex characters [DEV_CONTROL_PLANE_API_KEY]. Default: a random one, printed.", valueName: "key"))
     var apiKey: String?
 
@@ -128,6 +134,8 @@ struct DevControlPlaneServeCommand: AsyncParsableCommand {
             batchOutgoing: !noBatch, batchWindow: .milliseconds(max(0, batchWindowMs)),
             sendBufferSize: sendBufferSize, closeFreshConnections: closeFreshConnections, defaultImage: defaultImage, defaultPort: defaultPort,
             namespace: namespace)
+        configuration.viewerHost = viewerHost
+        configuration.viewerPort = viewerPort
         switch (tlsCert, tlsKey) {
         case (let cert?, let key?):
             configuration.tls = .init(certificateFile: cert, privateKeyFile: key, clientCAFile: clientCa)
@@ -150,6 +158,7 @@ struct DevControlPlaneServeCommand: AsyncParsableCommand {
             dev control plane running
               agent endpoint  \(endpoints.agentURL)   (register: \(endpoints.registerURL))
               admin API       \(endpoints.adminURL)
+              viewer          \(endpoints.viewerURL)/sessions/<id>/   (running sessions, through the agent's tunnel)
               API key         \(key)\(generated ? "   (generated: pass --api-key to keep one)" : "")
 
             Point an agent at it:
