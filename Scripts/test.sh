@@ -6,7 +6,8 @@
 #   3. a Docker Engine and an LXD are there (yours, or private daemons started here and stopped
 #      at the end: Scripts/docker-sandbox.sh, Scripts/lxd-sandbox.sh); the conformance kit passes the drivers we ship, through
 #      the real agent binary; the demo (dev control plane + agent + driver) runs with the mock
-#      and with a real Docker session,
+#      and with a real Docker session, and a real browser (chromium) opens a Docker session's
+#      page and WebSocket through the dev control plane's viewer URL (Scripts/browser-test.sh),
 #      and a Kubernetes API (Scripts/kube-sandbox.sh: the test API server of Tests/KubeAPIServer, its
 #      pods in that Docker) for the Kubernetes driver's driver-check and live tests;
 #   4. Python's jsonschema agrees with our validator on every fixture; the test Kubernetes API
@@ -68,6 +69,8 @@ step "agent demo --driver mock"
 .build/debug/agent demo --driver mock
 step "agent demo --driver docker (what the README's first command, Scripts/demo.sh, runs)"
 .build/debug/agent demo --driver docker --image "$image" --port 8080 --check-url
+step "a real browser through the viewer URL and the session tunnel (Scripts/browser-test.sh)"
+Scripts/browser-test.sh
 
 step "schema cross-check with Python jsonschema"
 python3 -m pytest -q Tests/schema_crosscheck.py
