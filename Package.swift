@@ -243,7 +243,8 @@ let package = Package(
         .testTarget(
             name: "DockerDriverTests",
             dependencies: ["AgentHost", "AgentTestSupport", "DevControlPlane", "ControlPlaneProtocol", "DriverModel",
-                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "WSClient", package: "swift-websocket")],
             path: "Tests/DockerDriverTests"
         ),
         // The Kubernetes driver's pure parts (kubeconfig, manifests, pod status) against golden
