@@ -33,24 +33,27 @@ package struct SessionExposure: Sendable, Equatable {
     package var ingress: Ingress?
     /// LoadBalancer: how long a start waits for the Service's address.
     package var loadBalancerTimeout: Duration
+    /// LoadBalancer: `spec.loadBalancerClass`, the controller that should serve it; nil: the default one.
+    package var loadBalancerClass: String?
 
     package init(mode: Mode = .none, nodeAddress: String? = nil, ingress: Ingress? = nil,
-                 loadBalancerTimeout: Duration = .seconds(120)) {
+                 loadBalancerTimeout: Duration = .seconds(120), loadBalancerClass: String? = nil) {
         self.mode = mode
         self.nodeAddress = nodeAddress
         self.ingress = ingress
         self.loadBalancerTimeout = loadBalancerTimeout
+        self.loadBalancerClass = loadBalancerClass
     }
 
     static let placeholder = "{session}"
     static let keys: Set<String> = [
-        "expose", "nodeAddress", "loadBalancerTimeoutSeconds",
+        "expose", "nodeAddress", "loadBalancerTimeoutSeconds", "loadBalancerClass",
         "ingressHost", "ingressClassName", "ingressTLSSecret", "ingressAnnotations",
     ]
     /// The keys each mode reads; one given for another mode is a mistake, not something to ignore.
     private static let keysOfMode: [Mode: Set<String>] = [
         .nodePort: ["nodeAddress"],
-        .loadBalancer: ["loadBalancerTimeoutSeconds"],
+        .loadBalancer: ["loadBalancerTimeoutSeconds", "loadBalancerClass"],
         .ingress: ["ingressHost", "ingressClassName", "ingressTLSSecret", "ingressAnnotations"],
     ]
 
@@ -70,6 +73,10 @@ package struct SessionExposure: Sendable, Equatable {
             throw config.invalid("nodeAddress", "must be an IP address or a DNS name (where users reach the nodes), not \(nodeAddress.debugDescription)")
         }
         loadBalancerTimeout = .seconds(try config.int("loadBalancerTimeoutSeconds", default: 120, range: 1...3600))
+        loadBalancerClass = try config.string("loadBalancerClass")
+        if let loadBalancerClass, !KubernetesNames.isQualifiedName(loadBalancerClass) {
+            throw config.invalid("loadBalancerClass", "must be a label-style name such as \"example.com/internal-vip\", not \(loadBalancerClass.debugDescription)")
+        }
         guard mode == .ingress else { ingress = nil; return }
         guard let host = try config.string("ingressHost") else {
             throw config.invalid("ingressHost", "is required with \"expose\": \"ingress\" (e.g. \"{session}.sessions.example.com\", or a base domain such as \"sessions.example.com\")")

@@ -158,18 +158,22 @@ package struct SessionManifests: Sendable {
     /// exposure's; a NodePort or LoadBalancer gets its node ports allocated by the API server.
     package func service(_ spec: SessionSpec, ownerUID: String) -> JSONValue? {
         guard !spec.template.ports.isEmpty else { return nil }
+        var serviceSpec: [String: JSONValue] = [
+            "type": .string(exposure.serviceType),
+            "selector": .object([KubernetesNames.managedLabel: .string("true"), KubernetesNames.sessionLabel: .string(spec.id)]),
+            "ports": .array(spec.template.ports.map {
+                .object(["name": .string($0.name), "port": .int(Int64($0.port)),
+                         "targetPort": .int(Int64($0.port)), "protocol": .string(Self.protocolName($0.protocol)!)])
+            }),
+        ]
+        if exposure.mode == .loadBalancer, let loadBalancerClass = exposure.loadBalancerClass {
+            serviceSpec["loadBalancerClass"] = .string(loadBalancerClass)
+        }
         return .object([
             "apiVersion": .string("v1"),
             "kind": .string("Service"),
             "metadata": ownedMetadata(KubernetesNames.service(spec.id), spec: spec, ownerUID: ownerUID),
-            "spec": .object([
-                "type": .string(exposure.serviceType),
-                "selector": .object([KubernetesNames.managedLabel: .string("true"), KubernetesNames.sessionLabel: .string(spec.id)]),
-                "ports": .array(spec.template.ports.map {
-                    .object(["name": .string($0.name), "port": .int(Int64($0.port)),
-                             "targetPort": .int(Int64($0.port)), "protocol": .string(Self.protocolName($0.protocol)!)])
-                }),
-            ]),
+            "spec": .object(serviceSpec),
         ])
     }
 

@@ -105,6 +105,12 @@ import Testing
             #expect(error.message.contains("\"nodeAddress\""), "\(bad): \(error.message)")
         }
         #expect(try Self.configuration(["expose": .string("loadBalancer"), "loadBalancerTimeoutSeconds": .int(5)]).exposure.loadBalancerTimeout == .seconds(5))
+        for bad: JSONValue in [.string("Bad Class"), .string("a/b/c"), .string(""), .int(1)] {
+            let error = try #require(throws: DriverError.self) {
+                try Self.configuration(["expose": .string("loadBalancer"), "loadBalancerClass": bad])
+            }
+            #expect(error.message.contains("\"loadBalancerClass\""), "\(bad): \(error.message)")
+        }
         for bad: JSONValue in [.int(0), .int(3601), .string("5"), .double(1.5)] {
             let error = try #require(throws: DriverError.self) {
                 try Self.configuration(["expose": .string("loadBalancer"), "loadBalancerTimeoutSeconds": bad])
@@ -123,6 +129,10 @@ import Testing
             #expect(service["spec"]?["ports"]?.arrayValue?.first?["nodePort"] == nil)  // the API server allocates it
             #expect(service["metadata"]?["ownerReferences"]?.arrayValue?.first?["uid"] == .string("uid-1"))
         }
+        let classed = try #require(try manifests(["expose": .string("loadBalancer"), "loadBalancerClass": .string("example.com/vip")])
+            .service(SessionManifestTests.spec, ownerUID: "u"))
+        #expect(classed["spec"]?["loadBalancerClass"] == .string("example.com/vip"))
+        #expect(try manifests(["expose": .string("nodePort")]).service(SessionManifestTests.spec, ownerUID: "u")?["spec"]?["loadBalancerClass"] == nil)
         #expect(try manifests([:]).ingress(SessionManifestTests.spec, ownerUID: "u") == nil)
         #expect(try manifests(["expose": .string("nodePort")]).ingress(SessionManifestTests.spec, ownerUID: "u") == nil)
     }

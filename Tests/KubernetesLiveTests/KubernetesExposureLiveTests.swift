@@ -82,6 +82,22 @@ import Testing
         }
     }
 
+    @Test func aLoadBalancerThatGetsNoAddressFailsTheStartAndLeavesNothing() async throws {
+        try KubeTest.bindRoles(["role-service-reader.yaml"], in: Self.serviceNamespace)
+        let id = KubeTest.sessionID("lbno")
+        defer { KubeTest.cleanUp([id], namespace: Self.serviceNamespace) }
+        // A class no controller serves (the sandbox's serves only the default), as in a cluster without one.
+        let driver = try await KubeTest.loadDriver(config: ["namespace": Self.serviceNamespace, "expose": "loadBalancer",
+                                                            "loadBalancerClass": "example.test/nobody", "loadBalancerTimeoutSeconds": 2])
+        let error = await #expect(throws: DriverError.self) { try await driver.start(try KubernetesLiveTests.spec(id)) }
+        #expect(error?.code == .timeout)
+        #expect(error?.message.contains("load-balancer controller") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("\"loadBalancerTimeoutSeconds\"") == true)
+        #expect(try KubeTest.object("service", id, namespace: Self.serviceNamespace) == nil)
+        #expect(try KubeTest.object("deployment", "ss-\(id)", namespace: Self.serviceNamespace) == nil)
+        await driver.destroy()
+    }
+
     @Test func anIngressSessionHasItsIngressAndStaysInsideItsRoles() async throws {
         try KubeTest.bindRoles(["role-ingress.yaml"], in: Self.ingressNamespace)
         try await KubernetesRoleTests.checkLifecycle(
