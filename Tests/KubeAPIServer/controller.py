@@ -1,7 +1,7 @@
 """A tiny kube-controller-manager and scheduler: Deployment → ReplicaSet → Pods with
 ownerReferences, garbage collection by owner uid (foreground too), namespace termination, a
-one-node scheduler that refuses requests over the node's allocatable, and pod status from the
-runtime."""
+one-node scheduler that refuses requests over the node's allocatable, pod status from the
+runtime, and (proxy.py) load-balancer addresses and the Services' public ports."""
 import copy
 import json
 import threading
@@ -15,9 +15,10 @@ _APPS = "apps"
 
 
 class Controller:
-    def __init__(self, store, registry, api, runtime, args):
-        self.store, self.registry, self.api, self.runtime = store, registry, api, runtime
+    def __init__(self, store, registry, api, runtime, args, proxy=None):
+        self.store, self.registry, self.api, self.runtime, self.proxy = store, registry, api, runtime, proxy
         self.node_name = args.node_name
+        self.node_address = args.node_address
         r = registry.lookup
         self.deployments = r(_APPS, "v1", "deployments")
         self.replicasets = r(_APPS, "v1", "replicasets")
@@ -43,6 +44,9 @@ class Controller:
                     self._replicasets()
                     self._collect_garbage()
                     self._schedule_and_run()
+                    if self.proxy is not None:
+                        self.proxy.assign_load_balancers()
+                        self.proxy.sync()
             except Exception:  # keep reconciling: one bad object must not stop the cluster
                 import traceback
                 traceback.print_exc()
@@ -244,7 +248,7 @@ class Controller:
                 self.started_pods.add(p["metadata"]["uid"])
                 self.runtime.start(p)
             ip, containers = self.runtime.status(p)
-            self._write_status(p, _running_status(p, ip, containers))
+            self._write_status(p, _running_status(p, ip, containers, self.node_address))
 
     def _write_status(self, pod, status):
         fresh = self.store.find(self.pods, pod["metadata"]["namespace"], pod["metadata"]["name"])
@@ -288,7 +292,7 @@ def _unschedulable(pod, short):
          "reason": "Unschedulable", "message": message}], "qosClass": admission.qos_class(pod["spec"])}
 
 
-def _running_status(pod, ip, containers):
+def _running_status(pod, ip, containers, host_ip):
     statuses = [containers[c["name"]] for c in pod["spec"].get("containers") or [] if c["name"] in containers]
     all_ready = bool(statuses) and len(statuses) == len(pod["spec"].get("containers") or []) and \
         all(s.get("ready") for s in statuses)
@@ -314,7 +318,7 @@ def _running_status(pod, ip, containers):
     for c in conditions[2:4]:
         if c["status"] == "False":
             c["message"] = f"containers with unready status: [{' '.join(not_ready)}]"
-    status = {"phase": phase, "conditions": conditions, "hostIP": "127.0.0.1", "hostIPs": [{"ip": "127.0.0.1"}]}
+    status = {"phase": phase, "conditions": conditions, "hostIP": host_ip, "hostIPs": [{"ip": host_ip}]}
     if ip:
         status["podIP"], status["podIPs"] = ip, [{"ip": ip}]
     status["startTime"] = t
