@@ -128,7 +128,11 @@ struct KubernetesAgentTests {
         let stop = try await setup.waitForCommand(try await setup.controlPlane.deleteSession(session, deletePVC: true))
         #expect(stop.state == .completed, "\(stop.error ?? "")")
         try await setup.waitFor("session terminated", agent) { $0.session(session)?.state == "terminated" }
-        let left = try Kube.leftovers(session, user: user)
+        var left = try Kube.leftovers(session, user: user)
+        for _ in 0..<40 where !left.isEmpty {  // pods and replica sets go by garbage collection
+            try await Task.sleep(for: .milliseconds(250))
+            left = try Kube.leftovers(session, user: user)
+        }
         #expect(left.isEmpty, "left after the stop: \(left)")
         #expect(try Kube.object("pvc", "home-\(user)") == nil, "the home stayed after a stop with deletePVC")
         try await stopCleanly(setup, agent)
