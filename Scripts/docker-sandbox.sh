@@ -13,6 +13,7 @@
 # The image, streamspace-test/httpd:1 (override with STREAMSPACE_TEST_IMAGE), is busybox from
 # Debian's busybox-static: no registry is needed. It serves /config on port 8080 over HTTP, and
 # writes /config/index.html on first start, so a session's home volume is visible from its URL.
+# Two more images derive from it: streamspace-test/crash:1 and streamspace-test/oom:1 (below).
 set -euo pipefail
 
 SANDBOX_DIR="${STREAMSPACE_DOCKER_DIR:-/tmp/streamspace-dockerd}"
@@ -84,6 +85,24 @@ EOF
   rm -rf "$rootfs"
 }
 
+# Sessions that cannot keep running, for the Kubernetes driver's failure tests: the session
+# image with a command that exits 3, and one that grows past any memory limit under 200 MB
+# (its shell, PID 1, reads 200 MB into a variable).
+FAILING_IMAGES=(
+  'streamspace-test/crash:1|["/bin/sh","-c","echo this session exits 3 >&2; exit 3"]'
+  'streamspace-test/oom:1|["/bin/sh","-c","x=$(head -c 200000000 /dev/zero | tr \\\\0 a); echo survived"]'
+)
+build_failing_images() {
+  local entry name cmd
+  for entry in "${FAILING_IMAGES[@]}"; do
+    name="${entry%%|*}" cmd="${entry#*|}"
+    docker image inspect "$name" >/dev/null 2>&1 && continue
+    say "building $name from $IMAGE"
+    printf 'FROM %s\nCMD %s\n' "$IMAGE" "$cmd" | DOCKER_BUILDKIT=0 docker build -q -t "$name" - >/dev/null 2>"$SANDBOX_DIR.build.log" ||
+      { say "could not build $name:"; cat "$SANDBOX_DIR.build.log" >&2; exit 1; }
+  done
+}
+
 case "${1:-}" in
   up)
     host="${DOCKER_HOST:-unix:///var/run/docker.sock}"
@@ -97,6 +116,7 @@ case "${1:-}" in
     export DOCKER_HOST="$host"
     command -v docker >/dev/null || install_docker
     build_image
+    build_failing_images
     echo "export DOCKER_HOST=$host"
     ;;
   down)

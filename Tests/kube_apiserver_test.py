@@ -345,6 +345,26 @@ def test_docker_logs_follow(sandbox, tmp_path):
 
 
 @needs_docker
+def test_docker_readiness_probe_gates_ready(sandbox, tmp_path):
+    """A tcpSocket readiness probe: Ready only once the port answers (a running container
+    is not enough), as the kubelet's prober decides."""
+    name = unique("probe")
+    spec = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "streamspace"},
+            "spec": {"containers": [{"name": "c", "image": "streamspace-test/httpd:1",
+                                     "command": ["sh", "-c", "sleep 3; exec httpd -f -p 8080 -h /config"],
+                                     "ports": [{"name": "http", "containerPort": 8080}],
+                                     "readinessProbe": {"tcpSocket": {"port": "http"}, "periodSeconds": 1}}]}}
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(spec))
+    kubectl(sandbox, "create", "-f", str(path))
+    status = wait_for(lambda: (lambda s: s if "running" in s.get("state", {}) else None)(container_state(sandbox, name)[1]),
+                         what="running")
+    assert not status["ready"]  # httpd listens only after 3 s
+    wait_for(lambda: ready(container_state(sandbox, name)[0]), what="Ready once the port answers")
+    kubectl(sandbox, "delete", "pod", name, "-n", "streamspace")
+
+
+@needs_docker
 @pytest.mark.parametrize("case", ["pull", "crash", "oom"])
 def test_docker_failures_carry_the_kubelet_reasons(sandbox, tmp_path, case):
     name = unique(case)
@@ -365,11 +385,26 @@ def test_docker_failures_carry_the_kubelet_reasons(sandbox, tmp_path, case):
         wait_for(lambda: seen.add(reason()[0]) or {"ErrImagePull", "ImagePullBackOff"} <= seen, timeout=20,
                  what="ErrImagePull then ImagePullBackOff")
     else:
-        _, status = wait_for(lambda: (lambda r: r if r[0] == "CrashLoopBackOff" else None)(reason()),
-                             what="CrashLoopBackOff")
+        # As the kubelet does: the first exit is shown terminated and restarted at once; the
+        # second waits in CrashLoopBackOff, 10 s first, with the kubelet's message.
+        expected = ("Error", 3) if case == "crash" else ("OOMKilled", 137)
+        exits = []
+
+        def looping():
+            r, status = reason()
+            terminated = status.get("state", {}).get("terminated")
+            if terminated and status.get("restartCount") == 0:
+                exits.append((terminated["reason"], terminated["exitCode"]))
+            return (r, status) if r == "CrashLoopBackOff" else None
+        _, status = wait_for(looping, what="CrashLoopBackOff")
         last = status["lastState"]["terminated"]
-        assert (last["reason"], last["exitCode"]) == (("Error", 3) if case == "crash" else ("OOMKilled", 137))
-        assert not status["ready"]
+        assert (last["reason"], last["exitCode"]) == expected
+        assert not status["ready"] and status["restartCount"] == 1
+        pod = container_state(sandbox, name)[0]
+        uid = pod["metadata"]["uid"]
+        assert status["state"]["waiting"]["message"] == \
+            f"back-off 10s restarting failed container=c pod={name}_streamspace({uid})"
+        assert set(exits) <= {expected}
     kubectl(sandbox, "delete", "pod", name, "-n", "streamspace")
 
 

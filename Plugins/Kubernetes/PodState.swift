@@ -60,7 +60,8 @@ package struct PodState: Sendable, Equatable {
                failedWaitingReasons.contains(reason) {
                 var message = waiting["message"]?.stringValue ?? ""
                 if reason == "CrashLoopBackOff", let code = last?["exitCode"]?.intValue {
-                    message = "the container exited with code \(code) \(restarts) time\(restarts == 1 ? "" : "s")" + (message.isEmpty ? "" : " (\(message))")
+                    // Waiting to restart: every run so far has exited (the first, and each restart).
+                    message = "the container exited with code \(code), \(restarts + 1) times" + (message.isEmpty ? "" : " (\(message))")
                 }
                 return join(reason, message)
             }

@@ -102,6 +102,13 @@ package struct SessionManifests: Sendable {
                          "protocol": .string(Self.protocolName($0.protocol)!)])
             })
         }
+        // Ready means the session answers on its first port (the viewer's), probed every second:
+        // without a probe a process that dies at once can be Ready for an instant, and its
+        // start reported running before CrashLoopBackOff.
+        if let first = spec.template.ports.first, Self.protocolName(first.protocol) == "TCP" {
+            container["readinessProbe"] = .object(["tcpSocket": .object(["port": .string(first.name)]),
+                                                   "periodSeconds": .int(1)])
+        }
         var volumes: [JSONValue] = []
         var mounts: [JSONValue] = []
         if spec.persistentHome {

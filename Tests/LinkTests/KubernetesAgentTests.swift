@@ -176,6 +176,8 @@ struct KubernetesAgentTests {
     @Test(arguments: [
         ("streamspace-test/no-such-image:404", "250m", ["ErrImagePull", "ImagePullBackOff"]),
         (image, "512", ["Unschedulable"]),
+        ("streamspace-test/crash:1", "250m", ["CrashLoopBackOff"]),  // exits 3 (Scripts/docker-sandbox.sh)
+        ("streamspace-test/oom:1", "250m", ["OOMKilled"]),  // outgrows its 64Mi
     ])
     func aFailedStartSaysWhyAndLeavesNothing(_ image: String, _ cpu: String, _ reasons: [String]) async throws {
         let setup = try await ControlPlaneForAgent()
