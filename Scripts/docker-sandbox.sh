@@ -16,6 +16,7 @@
 # HTTP and a WebSocket echo at /echo on the same port; it writes /config/index.html on first
 # start, so a session's home volume is visible from its URL, and /config/ws.html, a page whose
 # script shows the home page and a WebSocket echo (relative URLs: it works behind a prefix).
+# Two more images derive from it: streamspace-test/crash:1 and streamspace-test/oom:1 (below).
 set -euo pipefail
 
 SANDBOX_DIR="${STREAMSPACE_DOCKER_DIR:-/tmp/streamspace-dockerd}"
@@ -95,6 +96,24 @@ EOF
   rm -rf "$rootfs"
 }
 
+# Sessions that cannot keep running, for the Kubernetes driver's failure tests: the session
+# image with a command that exits 3, and one that grows past any memory limit under 200 MB
+# (its shell, PID 1, reads 200 MB into a variable).
+FAILING_IMAGES=(
+  'streamspace-test/crash:1|["/bin/sh","-c","echo this session exits 3 >&2; exit 3"]'
+  'streamspace-test/oom:1|["/bin/sh","-c","x=$(head -c 200000000 /dev/zero | tr \\\\0 a); echo survived"]'
+)
+build_failing_images() {
+  local entry name cmd
+  for entry in "${FAILING_IMAGES[@]}"; do
+    name="${entry%%|*}" cmd="${entry#*|}"
+    docker image inspect "$name" >/dev/null 2>&1 && continue
+    say "building $name from $IMAGE"
+    printf 'FROM %s\nCMD %s\n' "$IMAGE" "$cmd" | DOCKER_BUILDKIT=0 docker build -q -t "$name" - >/dev/null 2>"$SANDBOX_DIR.build.log" ||
+      { say "could not build $name:"; cat "$SANDBOX_DIR.build.log" >&2; exit 1; }
+  done
+}
+
 case "${1:-}" in
   up)
     host="${DOCKER_HOST:-unix:///var/run/docker.sock}"
@@ -108,6 +127,7 @@ case "${1:-}" in
     export DOCKER_HOST="$host"
     command -v docker >/dev/null || install_docker
     build_image
+    build_failing_images
     echo "export DOCKER_HOST=$host"
     ;;
   down)

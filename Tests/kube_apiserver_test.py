@@ -345,6 +345,26 @@ def test_docker_logs_follow(sandbox, tmp_path):
 
 
 @needs_docker
+def test_docker_readiness_probe_gates_ready(sandbox, tmp_path):
+    """A tcpSocket readiness probe: Ready only once the port answers (a running container
+    is not enough), as the kubelet's prober decides."""
+    name = unique("probe")
+    spec = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "streamspace"},
+            "spec": {"containers": [{"name": "c", "image": "streamspace-test/httpd:2",
+                                     "command": ["sh", "-c", "sleep 3; exec httpd -f -p 8080 -h /config"],
+                                     "ports": [{"name": "http", "containerPort": 8080}],
+                                     "readinessProbe": {"tcpSocket": {"port": "http"}, "periodSeconds": 1}}]}}
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(spec))
+    kubectl(sandbox, "create", "-f", str(path))
+    status = wait_for(lambda: (lambda s: s if "running" in s.get("state", {}) else None)(container_state(sandbox, name)[1]),
+                         what="running")
+    assert not status["ready"]  # httpd listens only after 3 s
+    wait_for(lambda: ready(container_state(sandbox, name)[0]), what="Ready once the port answers")
+    kubectl(sandbox, "delete", "pod", name, "-n", "streamspace")
+
+
+@needs_docker
 @pytest.mark.parametrize("case", ["pull", "crash", "oom"])
 def test_docker_failures_carry_the_kubelet_reasons(sandbox, tmp_path, case):
     name = unique(case)
@@ -365,11 +385,26 @@ def test_docker_failures_carry_the_kubelet_reasons(sandbox, tmp_path, case):
         wait_for(lambda: seen.add(reason()[0]) or {"ErrImagePull", "ImagePullBackOff"} <= seen, timeout=20,
                  what="ErrImagePull then ImagePullBackOff")
     else:
-        _, status = wait_for(lambda: (lambda r: r if r[0] == "CrashLoopBackOff" else None)(reason()),
-                             what="CrashLoopBackOff")
+        # As the kubelet does: the first exit is shown terminated and restarted at once; the
+        # second waits in CrashLoopBackOff, 10 s first, with the kubelet's message.
+        expected = ("Error", 3) if case == "crash" else ("OOMKilled", 137)
+        exits = []
+
+        def looping():
+            r, status = reason()
+            terminated = status.get("state", {}).get("terminated")
+            if terminated and status.get("restartCount") == 0:
+                exits.append((terminated["reason"], terminated["exitCode"]))
+            return (r, status) if r == "CrashLoopBackOff" else None
+        _, status = wait_for(looping, what="CrashLoopBackOff")
         last = status["lastState"]["terminated"]
-        assert (last["reason"], last["exitCode"]) == (("Error", 3) if case == "crash" else ("OOMKilled", 137))
-        assert not status["ready"]
+        assert (last["reason"], last["exitCode"]) == expected
+        assert not status["ready"] and status["restartCount"] == 1
+        pod = container_state(sandbox, name)[0]
+        uid = pod["metadata"]["uid"]
+        assert status["state"]["waiting"]["message"] == \
+            f"back-off 10s restarting failed container=c pod={name}_streamspace({uid})"
+        assert set(exits) <= {expected}
     kubectl(sandbox, "delete", "pod", name, "-n", "streamspace")
 
 
@@ -638,3 +673,113 @@ def test_metrics_api_when_served_and_absent_when_not(sandbox, tmp_path):
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def exposed_manifest(tmp_path, name, node_port=None):
+    """A Deployment, its NodePort and LoadBalancer Services and an Ingress, as an operator writes them."""
+    pinned = f", nodePort: {node_port}" if node_port else ""
+    path = tmp_path / f"{name}-exposed.yaml"
+    path.write_text(open(manifest(tmp_path, name)).read() + f"""---
+apiVersion: v1
+kind: Service
+metadata: {{name: {name}, namespace: streamspace}}
+spec:
+  type: NodePort
+  selector: {{app: {name}}}
+  ports: [{{name: http, port: 8080, targetPort: 8080{pinned}}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: {name}-lb, namespace: streamspace}}
+spec:
+  type: LoadBalancer
+  selector: {{app: {name}}}
+  ports: [{{name: http, port: 8080}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {{name: {name}, namespace: streamspace, annotations: {{example.com/owner: tests}}}}
+spec:
+  ingressClassName: nginx
+  tls: [{{hosts: [{name}.sessions.example.test], secretName: sessions-tls}}]
+  rules:
+  - host: {name}.sessions.example.test
+    http:
+      paths:
+      - {{path: /, pathType: Prefix, backend: {{service: {{name: {name}, port: {{name: http}}}}}}}}
+""")
+    return str(path)
+
+
+def test_kubectl_node_ports_load_balancers_and_ingresses(sandbox, tmp_path):
+    name = unique("expose")
+    kubectl(sandbox, "create", "-f", exposed_manifest(tmp_path, name))  # validated against the OpenAPI
+    get = lambda kind, n: json.loads(kubectl(sandbox, "get", kind, n, "-n", "streamspace", "-o", "json").stdout)  # noqa: E731
+    svc = get("service", name)
+    node_port = svc["spec"]["ports"][0]["nodePort"]
+    assert svc["spec"]["type"] == "NodePort" and 30000 <= node_port <= 32767
+    assert svc["spec"]["externalTrafficPolicy"] == "Cluster" and svc["spec"]["clusterIP"].startswith("10.96.")
+    # The load-balancer controller fills the address in after a moment, as a cloud's does.
+    lb = wait_for(lambda: (lambda s: s if s["status"]["loadBalancer"].get("ingress") else None)(get("service", name + "-lb")),
+                  what="a load-balancer address")
+    address = lb["status"]["loadBalancer"]["ingress"][0]["ip"]
+    assert address.startswith("127.") and lb["spec"]["ports"][0]["nodePort"] != node_port
+    ingress = get("ingress", name)
+    assert ingress["apiVersion"] == "networking.k8s.io/v1" and ingress["metadata"]["uid"]
+    assert ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"] == {"name": "http"}
+    assert ingress["status"] == {"loadBalancer": {}}
+    # Updates keep the allocated node port when they leave it out (kube-apiserver's patchAllocatedValues).
+    kubectl(sandbox, "patch", "service", name, "-n", "streamspace", "--type", "merge",
+            "-p", '{"spec": {"ports": [{"name": "http", "port": 8080, "targetPort": 8080}]}}')
+    assert get("service", name)["spec"]["ports"][0]["nodePort"] == node_port
+    # A taken node port and one out of range are 422 Invalid naming the field, as the real server words it.
+    taken = exposed_manifest(tmp_path, unique("taken"), node_port=node_port)
+    r = kubectl(sandbox, "create", "-f", taken, check=False)
+    assert f"spec.ports[0].nodePort: Invalid value: {node_port}: provided port is already allocated" in r.stderr
+    out_of_range = exposed_manifest(tmp_path, unique("range"), node_port=80)
+    r = kubectl(sandbox, "create", "-f", out_of_range, check=False)
+    assert "spec.ports[0].nodePort: Invalid value: 80: provided port is not in the valid range. " \
+           "The range of valid ports is 30000-32767" in r.stderr
+    if os.environ.get("DOCKER_HOST", "").startswith("unix://"):
+        # The userspace proxy relays the node port and the load balancer's address to the pod.
+        wait_for(lambda: pods_of(sandbox, name) and ready(pods_of(sandbox, name)[0]), what="a Ready pod")
+        for url in (f"http://127.0.0.1:{node_port}/", f"http://{address}:8080/"):
+            page = wait_for(lambda: _http_get(url), what=url)
+            assert page.startswith("streamspace session " + name)
+    kubectl(sandbox, "delete", "-f", str(tmp_path / f"{name}-exposed.yaml"))
+    # A deleted Service gives its node port back: it can be asked for by name again.
+    # (`create -f` made the other objects of that file the first time: they go first.)
+    kubectl(sandbox, "delete", "-f", taken, "--ignore-not-found")
+    assert kubectl(sandbox, "create", "-f", taken, check=False).returncode == 0, "the node port was not released"
+    for path in (taken, out_of_range):
+        kubectl(sandbox, "delete", "-f", path, "--ignore-not-found", check=False)
+
+
+def test_python_client_ingress_create_list_delete_and_collection(sandbox):
+    with api_client(sandbox) as c:
+        apps, net = k8s.AppsV1Api(c), k8s.NetworkingV1Api(c)
+        name = unique("pying")
+        owner = apps.create_namespaced_deployment("streamspace", deployment(name))
+        body = k8s.V1Ingress(
+            metadata=k8s.V1ObjectMeta(name=name, labels={"streamspace.io/session": name}, owner_references=[
+                k8s.V1OwnerReference(api_version="apps/v1", kind="Deployment", name=name, uid=owner.metadata.uid,
+                                     controller=True, block_owner_deletion=True)]),
+            spec=k8s.V1IngressSpec(ingress_class_name="nginx", rules=[k8s.V1IngressRule(
+                host=f"{name}.sessions.example.test", http=k8s.V1HTTPIngressRuleValue(paths=[k8s.V1HTTPIngressPath(
+                    path="/", path_type="Prefix", backend=k8s.V1IngressBackend(service=k8s.V1IngressServiceBackend(
+                        name=name, port=k8s.V1ServiceBackendPort(number=8080))))]))]))
+        created = net.create_namespaced_ingress("streamspace", body)
+        assert isinstance(created, k8s.V1Ingress) and created.metadata.uid and created.metadata.resource_version
+        listed = net.list_namespaced_ingress("streamspace", label_selector=f"streamspace.io/session={name}").items
+        assert [i.metadata.name for i in listed] == [name]
+        assert listed[0].spec.rules[0].http.paths[0].backend.service.port.number == 8080
+        with pytest.raises(k8s.ApiException) as conflict:
+            net.create_namespaced_ingress("streamspace", body)
+        assert conflict.value.status == 409
+        net.delete_namespaced_ingress(name, "streamspace")
+        assert net.list_namespaced_ingress("streamspace", label_selector=f"streamspace.io/session={name}").items == []
+        # Made again, it goes with its owner Deployment (the garbage collector).
+        net.create_namespaced_ingress("streamspace", body)
+        apps.delete_namespaced_deployment(name, "streamspace")
+        wait_for(lambda: net.list_namespaced_ingress("streamspace", label_selector=f"streamspace.io/session={name}").items == [],
+                 what="the Ingress collected with its Deployment")

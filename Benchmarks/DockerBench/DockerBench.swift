@@ -15,7 +15,7 @@ import Logging
 /// measures a restart instead (RestartBench).
 @main
 struct DockerBench {
-    static let image = ProcessInfo.processInfo.environment["STREAMSPACE_TEST_IMAGE"] ?? "streamspace-test/httpd:1"
+    static let image = ProcessInfo.processInfo.environment["STREAMSPACE_TEST_IMAGE"] ?? "streamspace-test/httpd:2"
 
     static func main() async throws {
         let rounds = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 15

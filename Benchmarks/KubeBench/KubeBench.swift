@@ -18,7 +18,7 @@ import PlatformKit
 /// swift build -c release && .build/release/KubeBench [rounds]`.
 @main
 struct KubeBench {
-    static let image = ProcessInfo.processInfo.environment["STREAMSPACE_TEST_IMAGE"] ?? "streamspace-test/httpd:1"
+    static let image = ProcessInfo.processInfo.environment["STREAMSPACE_TEST_IMAGE"] ?? "streamspace-test/httpd:2"
     // Small requests: 100 sessions must fit the test server's one node (4 CPU, 8Gi).
     static let cpu = "20m", memory = "32Mi"
 

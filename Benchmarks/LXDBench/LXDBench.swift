@@ -19,7 +19,7 @@ import PlatformKit
 @main
 struct LXDBench {
     static let lxdImage = ProcessInfo.processInfo.environment["STREAMSPACE_LXD_TEST_IMAGE"] ?? "streamspace-test/httpd"
-    static let dockerImage = ProcessInfo.processInfo.environment["STREAMSPACE_TEST_IMAGE"] ?? "streamspace-test/httpd:1"
+    static let dockerImage = ProcessInfo.processInfo.environment["STREAMSPACE_TEST_IMAGE"] ?? "streamspace-test/httpd:2"
 
     static func main() async throws {
         let rounds = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 10

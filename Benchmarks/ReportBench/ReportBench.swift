@@ -232,7 +232,7 @@ struct ReportBench {
     /// lean receiver, and the same bytes over a raw WebSocket.
     static func dockerLogs(buildDirectory: String) async throws {
         let lines = 200_000
-        let base = ProcessInfo.processInfo.environment["STREAMSPACE_TEST_IMAGE"] ?? "streamspace-test/httpd:1"
+        let base = ProcessInfo.processInfo.environment["STREAMSPACE_TEST_IMAGE"] ?? "streamspace-test/httpd:2"
         let image = "streamspace-bench/logs:1"
         // The test image with a first act that prints the lines (commit: no registry, no build).
         let created = Bench.docker(["create", base])

@@ -2,7 +2,7 @@ import DriverModel
 import NIOHTTP1
 import PlatformKit
 
-/// The API calls the driver makes, in one namespace: paths of the core and apps groups, JSON in
+/// The API calls the driver makes, in one namespace: paths of the core, apps and networking groups, JSON in
 /// and out, and every refusal turned into the driver's error with the server's own words
 /// (KubeStatus).
 final class KubeAPI: Sendable {
@@ -43,6 +43,7 @@ final class KubeAPI: Sendable {
     var services: String { "/api/v1/namespaces/\(namespace)/services" }
     var pods: String { "/api/v1/namespaces/\(namespace)/pods" }
     var claims: String { "/api/v1/namespaces/\(namespace)/persistentvolumeclaims" }
+    var ingresses: String { "/apis/networking.k8s.io/v1/namespaces/\(namespace)/ingresses" }
 
     // MARK: Calls
 
@@ -80,8 +81,10 @@ final class KubeAPI: Sendable {
     }
 
     /// A list's items and its resourceVersion (where a watch starts).
-    func list(_ path: String, selector: String, what: @autoclosure () -> String) async throws(DriverError) -> (items: [JSONValue], resourceVersion: String?) {
-        let list = try await call(.GET, path, query: [("labelSelector", selector)], what: what()).json()
+    func list(_ path: String, selector: String, fields: String? = nil,
+              what: @autoclosure () -> String) async throws(DriverError) -> (items: [JSONValue], resourceVersion: String?) {
+        let query = [("labelSelector", selector)] + (fields.map { [("fieldSelector", $0)] } ?? [])
+        let list = try await call(.GET, path, query: query, what: what()).json()
         guard let items = list["items"]?.arrayValue ?? (list["items"] == .null ? [] : nil) else {
             throw DriverError(.internal, "kubernetes: \(what()): the answer has no items list")
         }

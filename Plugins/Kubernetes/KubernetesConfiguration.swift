@@ -32,12 +32,14 @@ struct KubernetesConfiguration: Sendable {
     var imagePullPolicy: String?
     var readyTimeout: Duration
     var apiTimeout: Duration
+    /// How sessions are reached from outside the cluster (`expose` and its keys).
+    var exposure: SessionExposure
 
-    static let keys: Set<String> = [
+    static let keys = Set([
         "kubeconfig", "context", "namespace", "namespaces", "serviceAccountDir", "endpointMode", "clusterDomain",
         "storageClass", "homeSize", "homeAccessMode", "homeMountPath", "deletePVC", "imagePullPolicy",
         "readyTimeoutSeconds", "apiTimeoutSeconds",
-    ]
+    ]).union(SessionExposure.keys)
     static let defaultNamespace = "streamspace"
 
     init(_ json: JSONValue) throws(DriverError) {
@@ -88,6 +90,7 @@ struct KubernetesConfiguration: Sendable {
         }
         readyTimeout = .seconds(try config.int("readyTimeoutSeconds", default: 300, range: 1...3600))
         apiTimeout = .seconds(try config.int("apiTimeoutSeconds", default: 30, range: 1...600))
+        exposure = try SessionExposure(config)
     }
 
     /// Every namespace the driver may place sessions in: the resolved main one first.

@@ -4,8 +4,9 @@ import PlatformKit
 extension KubernetesDriver {
     /// Waits, bounded by `readyTimeoutSeconds`, until the session's pod is Ready (its status) or
     /// cannot start (an error with Kubernetes' reason). It lists the pods, then watches them from
-    /// the list's resourceVersion, so no change between the two is missed.
-    func waitReady(_ id: String, api: KubeAPI) async throws(DriverError) -> SessionStatus {
+    /// the list's resourceVersion, so no change between the two is missed. `service` carries
+    /// the public address (NodePort, LoadBalancer) for the endpoints.
+    func waitReady(_ id: String, api: KubeAPI, service: JSONValue? = nil) async throws(DriverError) -> SessionStatus {
         let deadline = ContinuousClock.now + configuration.readyTimeout
         var last: SessionStatus?
         while ContinuousClock.now < deadline {
@@ -18,7 +19,7 @@ extension KubernetesDriver {
                                                               what: "listing the pods of \(id)")
             var pods = Dictionary(items.compactMap(PodState.init(pod:)).map { ($0.name, $0) }, uniquingKeysWith: { $1 })
             func decide() throws(DriverError) -> SessionStatus? {
-                let status = view(id, deployment: deployment, pods: Array(pods.values), api: api)
+                let status = view(id, deployment: deployment, pods: Array(pods.values), api: api, service: service)
                 last = status
                 switch status.state {
                 case .running: return status

@@ -9,8 +9,9 @@ import Synchronization
 /// StreamSpace sessions as Kubernetes workloads, through the REST API (never kubectl).
 ///
 /// A session is a Deployment `ss-<id>` of one pod (labelled `streamspace.io/*`, requests equal
-/// to limits), a ClusterIP Service named exactly the session id and owned by the Deployment, and,
-/// with a persistent home, the user's PVC `home-<user>`. Hibernation scales the Deployment to 0
+/// to limits), a Service named exactly the session id and owned by the Deployment (ClusterIP, or
+/// NodePort / LoadBalancer, or with an Ingress, per `expose`), and, with a persistent home, the
+/// user's PVC `home-<user>`. Hibernation scales the Deployment to 0
 /// (the PVC stays: disk-only). The cluster is the only record: a new driver instance finds every
 /// session again by label.
 final class KubernetesDriver: StreamSpaceDriver {
@@ -84,7 +85,8 @@ final class KubernetesDriver: StreamSpaceDriver {
     func manifests(in namespace: String) -> SessionManifests {
         SessionManifests(namespace: namespace, storageClass: configuration.storageClass,
                          homeSize: configuration.homeSize, homeAccessMode: configuration.homeAccessMode,
-                         homeMountPath: configuration.homeMountPath, imagePullPolicy: configuration.imagePullPolicy)
+                         homeMountPath: configuration.homeMountPath, imagePullPolicy: configuration.imagePullPolicy,
+                         exposure: configuration.exposure)
     }
 
     /// One client per namespace the driver may use, the main one first.
@@ -167,10 +169,15 @@ final class KubernetesDriver: StreamSpaceDriver {
             guard let uid = created?["metadata"]?["uid"]?.stringValue else {
                 throw DriverError(.internal, "kubernetes: deployment \(name) has no uid")
             }
-            if let service = manifests.service(spec, ownerUID: uid) {
-                made.service = try await api.create(api.services, service, what: "creating service \(spec.id)") != nil
+            var service: JSONValue?
+            if let manifest = manifests.service(spec, ownerUID: uid) {
+                service = try await api.create(api.services, manifest, what: "creating service \(spec.id)")
+                made.service = service != nil
             }
-            return try await waitReady(spec.id, api: api)
+            if let ingress = try manifests.ingress(spec, ownerUID: uid) {
+                made.ingress = try await api.create(api.ingresses, ingress, what: "creating ingress \(spec.id)") != nil
+            }
+            return try await waitReady(spec.id, api: api, service: try await exposedService(spec.id, created: service, api: api))
         } catch {
             await cleanUp(made, spec: spec, api: api)
             throw error
@@ -182,11 +189,13 @@ final class KubernetesDriver: StreamSpaceDriver {
         var claim = false
         var deployment = false
         var service = false
+        var ingress = false
     }
 
     private func cleanUp(_ made: Made, spec: SessionSpec, api: KubeAPI) async {
         // Not cancelled with the start: what was made must go even when the caller gave up.
         await Task {
+            if made.ingress { try? await api.delete("\(api.ingresses)/\(spec.id)", what: "removing ingress \(spec.id)") }
             if made.service { try? await api.delete("\(api.services)/\(spec.id)", what: "removing service \(spec.id)") }
             if made.deployment {
                 try? await api.delete("\(api.deployments)/\(KubernetesNames.deployment(spec.id))", what: "removing the deployment")
@@ -204,8 +213,11 @@ final class KubernetesDriver: StreamSpaceDriver {
         let api = try found?.api ?? api()
         let deployment = found?.deployment
         let user = deployment?["metadata"]?["labels"]?[KubernetesNames.userLabel]?.stringValue
-        // The Service first: the Deployment owns it, but a Service made by a start that died
-        // before the owner was set must not leak.
+        // The Ingress and the Service first: the Deployment owns them, but a Service made by a
+        // start that died before the owner was set must not leak.
+        if configuration.exposure.mode == .ingress {
+            try await api.delete("\(api.ingresses)/\(KubernetesNames.ingress(id))", what: "removing ingress \(id)")
+        }
         try await api.delete("\(api.services)/\(KubernetesNames.service(id))", what: "removing service \(id)")
         try await api.delete("\(api.deployments)/\(KubernetesNames.deployment(id))", what: "removing deployment \(KubernetesNames.deployment(id))")
         if request.deleteVolumes || configuration.deletePVC, let user {
@@ -232,14 +244,15 @@ final class KubernetesDriver: StreamSpaceDriver {
         try KubernetesNames.requireValidSession(id)
         guard let api = try await locate(id)?.api else { throw notFound(id) }
         try await api.scale(deployment: KubernetesNames.deployment(id), to: 1)
-        return try await waitReady(id, api: api)
+        return try await waitReady(id, api: api, service: try await publicService(id, api: api))
     }
 
     func session(_ id: String) async throws -> SessionStatus {
         try KubernetesNames.requireValidSession(id)
         guard let (api, deployment) = try await locate(id) else { throw notFound(id) }
         let pods = try await api.list(api.pods, selector: KubernetesNames.sessionSelector(id), what: "listing the pods of \(id)").items
-        return view(id, deployment: deployment, pods: pods.compactMap(PodState.init(pod:)), api: api)
+        let service = try await publicService(id, api: api)
+        return view(id, deployment: deployment, pods: pods.compactMap(PodState.init(pod:)), api: api, service: service)
     }
 
     func sessions() async throws -> [SessionStatus] {
@@ -251,17 +264,22 @@ final class KubernetesDriver: StreamSpaceDriver {
                                           what: "listing pods in namespace \(api.namespace)").items
                 .compactMap(PodState.init(pod:))
             let podsBySession = Dictionary(grouping: pods.filter { $0.sessionID != nil }, by: { $0.sessionID! })
+            let services = try await publicServices(api: api)
             for deployment in deployments {
                 guard let id = deployment["metadata"]?["labels"]?[KubernetesNames.sessionLabel]?.stringValue,
                       SessionID.isValid(id) else { continue }
-                statuses.append(view(id, deployment: deployment, pods: podsBySession[id] ?? [], api: api))
+                statuses.append(view(id, deployment: deployment, pods: podsBySession[id] ?? [], api: api, service: services[id]))
             }
         }
         return statuses.sorted { $0.sessionId < $1.sessionId }
     }
 
-    func view(_ id: String, deployment: JSONValue, pods: [PodState], api: KubeAPI) -> SessionStatus {
-        SessionView(sessionID: id, deployment: deployment, pods: pods, namespace: api.namespace).status { pod in
+    /// `service`: the session's Service as read, where NodePort and LoadBalancer addresses are.
+    func view(_ id: String, deployment: JSONValue, pods: [PodState], api: KubeAPI, service: JSONValue? = nil) -> SessionStatus {
+        let session = SessionView(sessionID: id, deployment: deployment, pods: pods, namespace: api.namespace)
+        let publicURLs = configuration.exposure.publicURLs(sessionID: id, ports: session.ports, service: service,
+                                                           nodeIP: session.pod?.hostIP)
+        return session.status(publicURLs: publicURLs) { pod in
             switch self.configuration.endpointMode {
             case .podIP: pod.ip
             case .serviceDNS: "\(id).\(api.namespace).svc.\(self.configuration.clusterDomain)"

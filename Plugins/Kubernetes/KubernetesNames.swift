@@ -27,6 +27,8 @@ package enum KubernetesNames {
     /// The Service is named exactly the session id: the Control Plane's HTTP viewer proxy reaches
     /// `http://<sessionId>.<namespace>.svc.cluster.local:<port>/`.
     package static func service(_ id: String) -> String { id }
+    /// With `expose: ingress`: the session's Ingress, named like its Service.
+    package static func ingress(_ id: String) -> String { id }
     package static func homeClaim(_ user: String) -> String { "home-\(user)" }
 
     /// A DNS-1035 label (Service names): lowercase letters, digits and '-', starting with a
@@ -35,6 +37,27 @@ package enum KubernetesNames {
         guard let first = text.utf8.first, let last = text.utf8.last, text.utf8.count <= maxLength else { return false }
         func lowerAlnum(_ byte: UInt8) -> Bool { (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) }
         return (0x61...0x7A).contains(first) && lowerAlnum(last) && text.utf8.allSatisfy { lowerAlnum($0) || $0 == 0x2D }
+    }
+
+    /// A DNS-1123 subdomain (Ingress hosts, Secret and IngressClass names): dot-separated
+    /// labels of lowercase letters, digits and '-' (each starting and ending alphanumeric, at
+    /// most 63), at most 253 in all.
+    package static func isDNSSubdomain(_ text: String) -> Bool {
+        guard !text.isEmpty, text.utf8.count <= 253 else { return false }
+        func lowerAlnum(_ byte: UInt8) -> Bool { (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) }
+        return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            guard let first = label.utf8.first, let last = label.utf8.last, label.utf8.count <= 63 else { return false }
+            return lowerAlnum(first) && lowerAlnum(last) && label.utf8.allSatisfy { lowerAlnum($0) || $0 == 0x2D }
+        }
+    }
+
+    /// A label or annotation key: an optional DNS-subdomain prefix and '/', then a name of at
+    /// most 63 letters, digits, '-', '_', '.', starting and ending alphanumeric.
+    package static func isQualifiedName(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        if parts.count == 2, !isDNSSubdomain(String(parts[0])) { return false }
+        guard let name = parts.last, !name.isEmpty else { return false }
+        return isLabelValue(String(name))
     }
 
     /// A label value: at most 63 of letters, digits, '-', '_', '.', starting and ending alphanumeric.

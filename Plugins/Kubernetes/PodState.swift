@@ -8,6 +8,8 @@ package struct PodState: Sendable, Equatable {
     package var name: String
     package var sessionID: String?
     package var ip: String?
+    /// The IP of the pod's node (a NodePort is open there).
+    package var hostIP: String?
     package var phase: String
     package var ready: Bool
     package var deleting: Bool
@@ -30,6 +32,7 @@ package struct PodState: Sendable, Equatable {
         deleting = metadata["deletionTimestamp"]?.stringValue != nil
         let status = pod["status"]
         ip = status?["podIP"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        hostIP = status?["hostIP"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         phase = status?["phase"]?.stringValue ?? "Pending"
         let conditions = status?["conditions"]?.arrayValue ?? []
         func condition(_ type: String) -> JSONValue? { conditions.first { $0["type"]?.stringValue == type } }
@@ -57,7 +60,8 @@ package struct PodState: Sendable, Equatable {
                failedWaitingReasons.contains(reason) {
                 var message = waiting["message"]?.stringValue ?? ""
                 if reason == "CrashLoopBackOff", let code = last?["exitCode"]?.intValue {
-                    message = "the container exited with code \(code) \(restarts) time\(restarts == 1 ? "" : "s")" + (message.isEmpty ? "" : " (\(message))")
+                    // Waiting to restart: every run so far has exited (the first, and each restart).
+                    message = "the container exited with code \(code), \(restarts + 1) times" + (message.isEmpty ? "" : " (\(message))")
                 }
                 return join(reason, message)
             }
@@ -93,7 +97,9 @@ package struct SessionView: Sendable {
         pods.first { $0.ready && !$0.deleting } ?? pods.first { !$0.deleting } ?? pods.first
     }
 
-    package func status(endpointHost: (PodState) -> String?) -> SessionStatus {
+    /// `publicURLs` (by port name) replace the endpoints' in-cluster URLs, which then stay in
+    /// `platformMetadata.internalEndpoints`.
+    package func status(publicURLs: [String: String] = [:], endpointHost: (PodState) -> String?) -> SessionStatus {
         var metadata: [String: JSONValue] = [
             "deployment": .string(KubernetesNames.deployment(sessionID)),
             "namespace": .string(namespace),
@@ -106,7 +112,15 @@ package struct SessionView: Sendable {
         if let ip = pod.ip { metadata["podIP"] = .string(ip) }
         if pod.ready && !pod.deleting {
             let host = endpointHost(pod)
-            let endpoints = PortList.endpoints(ports, hostPort: { host == nil ? nil : $0.port }, scheme: "http", host: host ?? "")
+            var endpoints = PortList.endpoints(ports, hostPort: { host == nil ? nil : $0.port }, scheme: "http", host: host ?? "")
+            if !publicURLs.isEmpty {
+                metadata["internalEndpoints"] = .object(Dictionary(
+                    endpoints.compactMap { endpoint in endpoint.url.map { (endpoint.name, JSONValue.string($0)) } },
+                    uniquingKeysWith: { first, _ in first }))
+                for index in endpoints.indices {
+                    if let url = publicURLs[endpoints[index].name] { endpoints[index].url = url }
+                }
+            }
             return SessionStatus(sessionId: sessionID, state: .running, endpoints: endpoints, platformMetadata: metadata)
         }
         if let failure = pod.failure {

@@ -2,8 +2,9 @@ import DriverModel
 import PlatformKit
 
 /// The objects a session becomes, as the JSON the API server takes: a Deployment of one pod, a
-/// ClusterIP Service named exactly the session id (owned by the Deployment, so deleting it
-/// removes the Service too), and the user's home PVC. Everything is checked here, before any
+/// Service named exactly the session id (ClusterIP, or NodePort / LoadBalancer per `expose`)
+/// and, with `expose: ingress`, an Ingress of the same name — both owned by the Deployment, so
+/// deleting it removes them too — and the user's home PVC. Everything is checked here, before any
 /// call: a spec Kubernetes would refuse must fail with the key that is wrong, not half-created.
 package struct SessionManifests: Sendable {
     package var namespace: String
@@ -12,16 +13,18 @@ package struct SessionManifests: Sendable {
     package var homeAccessMode: String
     package var homeMountPath: String
     package var imagePullPolicy: String?
+    package var exposure: SessionExposure
 
     package init(namespace: String, storageClass: String? = nil, homeSize: String = "10Gi",
                  homeAccessMode: String = "ReadWriteOnce", homeMountPath: String = "/config",
-                 imagePullPolicy: String? = nil) {
+                 imagePullPolicy: String? = nil, exposure: SessionExposure = SessionExposure()) {
         self.namespace = namespace
         self.storageClass = storageClass
         self.homeSize = homeSize
         self.homeAccessMode = homeAccessMode
         self.homeMountPath = homeMountPath
         self.imagePullPolicy = imagePullPolicy
+        self.exposure = exposure
     }
 
     static let containerName = "session"
@@ -99,6 +102,13 @@ package struct SessionManifests: Sendable {
                          "protocol": .string(Self.protocolName($0.protocol)!)])
             })
         }
+        // Ready means the session answers on its first port (the viewer's), probed every second:
+        // without a probe a process that dies at once can be Ready for an instant, and its
+        // start reported running before CrashLoopBackOff.
+        if let first = spec.template.ports.first, Self.protocolName(first.protocol) == "TCP" {
+            container["readinessProbe"] = .object(["tcpSocket": .object(["port": .string(first.name)]),
+                                                   "periodSeconds": .int(1)])
+        }
         var volumes: [JSONValue] = []
         var mounts: [JSONValue] = []
         if spec.persistentHome {
@@ -151,30 +161,73 @@ package struct SessionManifests: Sendable {
         ])
     }
 
-    /// Nil when the template has no port: a Service needs at least one.
+    /// Nil when the template has no port: a Service needs at least one. Its type is the
+    /// exposure's; a NodePort or LoadBalancer gets its node ports allocated by the API server.
     package func service(_ spec: SessionSpec, ownerUID: String) -> JSONValue? {
         guard !spec.template.ports.isEmpty else { return nil }
+        var serviceSpec: [String: JSONValue] = [
+            "type": .string(exposure.serviceType),
+            "selector": .object([KubernetesNames.managedLabel: .string("true"), KubernetesNames.sessionLabel: .string(spec.id)]),
+            "ports": .array(spec.template.ports.map {
+                .object(["name": .string($0.name), "port": .int(Int64($0.port)),
+                         "targetPort": .int(Int64($0.port)), "protocol": .string(Self.protocolName($0.protocol)!)])
+            }),
+        ]
+        if exposure.mode == .loadBalancer, let loadBalancerClass = exposure.loadBalancerClass {
+            serviceSpec["loadBalancerClass"] = .string(loadBalancerClass)
+        }
         return .object([
             "apiVersion": .string("v1"),
             "kind": .string("Service"),
-            "metadata": .object([
-                "name": .string(KubernetesNames.service(spec.id)),
-                "namespace": .string(namespace),
-                "labels": Self.stringMap(Self.labels(spec)),
-                "ownerReferences": .array([.object([
-                    "apiVersion": .string("apps/v1"), "kind": .string("Deployment"),
-                    "name": .string(KubernetesNames.deployment(spec.id)), "uid": .string(ownerUID),
-                    "controller": .bool(true), "blockOwnerDeletion": .bool(true),
-                ])]),
-            ]),
-            "spec": .object([
-                "type": .string("ClusterIP"),
-                "selector": .object([KubernetesNames.managedLabel: .string("true"), KubernetesNames.sessionLabel: .string(spec.id)]),
-                "ports": .array(spec.template.ports.map {
-                    .object(["name": .string($0.name), "port": .int(Int64($0.port)),
-                             "targetPort": .int(Int64($0.port)), "protocol": .string(Self.protocolName($0.protocol)!)])
-                }),
-            ]),
+            "metadata": ownedMetadata(KubernetesNames.service(spec.id), spec: spec, ownerUID: ownerUID),
+            "spec": .object(serviceSpec),
+        ])
+    }
+
+    /// With `expose: ingress`, the session's Ingress: its host from `ingressHost`, one rule
+    /// sending every path to the Service's web port (SessionExposure.webPort). Nil in other
+    /// modes and for a template without a TCP port; an error when the host would be too long.
+    package func ingress(_ spec: SessionSpec, ownerUID: String) throws(DriverError) -> JSONValue? {
+        guard let settings = exposure.ingress, let port = SessionExposure.webPort(spec.template.ports),
+              let host = try exposure.ingressHost(spec.id) else { return nil }
+        var metadata = ownedMetadata(KubernetesNames.ingress(spec.id), spec: spec, ownerUID: ownerUID).objectValue!
+        if !settings.annotations.isEmpty { metadata["annotations"] = Self.stringMap(settings.annotations) }
+        var ingressSpec: [String: JSONValue] = [
+            "rules": .array([.object([
+                "host": .string(host),
+                "http": .object(["paths": .array([.object([
+                    "path": .string("/"), "pathType": .string("Prefix"),
+                    "backend": .object(["service": .object([
+                        "name": .string(KubernetesNames.service(spec.id)),
+                        "port": .object(["name": .string(port.name)]),
+                    ])]),
+                ])])]),
+            ])]),
+        ]
+        if let className = settings.className { ingressSpec["ingressClassName"] = .string(className) }
+        if let secret = settings.tlsSecret {
+            ingressSpec["tls"] = .array([.object(["hosts": .array([.string(host)]), "secretName": .string(secret)])])
+        }
+        return .object([
+            "apiVersion": .string("networking.k8s.io/v1"),
+            "kind": .string("Ingress"),
+            "metadata": .object(metadata),
+            "spec": .object(ingressSpec),
+        ])
+    }
+
+    /// The metadata of an object the session's Deployment owns (the garbage collector removes
+    /// it with the Deployment).
+    private func ownedMetadata(_ name: String, spec: SessionSpec, ownerUID: String) -> JSONValue {
+        .object([
+            "name": .string(name),
+            "namespace": .string(namespace),
+            "labels": Self.stringMap(Self.labels(spec)),
+            "ownerReferences": .array([.object([
+                "apiVersion": .string("apps/v1"), "kind": .string("Deployment"),
+                "name": .string(KubernetesNames.deployment(spec.id)), "uid": .string(ownerUID),
+                "controller": .bool(true), "blockOwnerDeletion": .bool(true),
+            ])]),
         ])
     }
 

@@ -9,7 +9,8 @@ from urllib.parse import unquote
 import admission
 import patches
 import label_selectors as selectors
-from statuses import APIError, bad_request, conflict, method_not_allowed, not_found, success, invalid
+import services
+from statuses import APIError, already_exists, bad_request, conflict, method_not_allowed, not_found, success, invalid
 from store import now
 
 # The real registries that answer a DELETE with the object rather than a Status.
@@ -117,10 +118,17 @@ class API:
             meta.pop(server_owned, None)
         admission.validate(t.res, obj)
         self._require_namespace(t.namespace if t.res.namespaced else "")
-        admission.default(t.res, obj, self.cluster_ips)
-        if query.get("dryRun") == "All":
-            return 201, obj
-        return 201, self._with_kind(t.res, self.store.create(t.res, obj))
+        with self.write_lock:
+            if t.res.kind == "Service":
+                if self.store.find(t.res, t.namespace, meta.get("name", "")) is not None:
+                    raise already_exists(t.res, meta["name"])  # before anything is allocated
+                services.admit(self.cluster_ips, obj)
+            admission.default(t.res, obj, self.cluster_ips)
+            if query.get("dryRun") == "All":
+                if t.res.kind == "Service":
+                    services.released(self.cluster_ips, obj)
+                return 201, obj
+            return 201, self._with_kind(t.res, self.store.create(t.res, obj))
 
     def get(self, t):
         return 200, self._with_kind(t.res, self.store.get(t.res, t.namespace, t.name))
@@ -182,7 +190,11 @@ class API:
             if "status" in old:
                 new["status"] = old["status"]  # status is written through /status only
             admission.validate(t.res, new)
-            admission.default(t.res, new, self.cluster_ips) if t.res.kind in ("Deployment", "ReplicaSet", "Pod") else None
+            if t.res.kind == "Service":
+                services.admit(self.cluster_ips, new, old)
+            admission.default(t.res, new, self.cluster_ips) if t.res.kind in ("Deployment", "ReplicaSet", "Pod", "Service") else None
+            if t.res.kind == "Service":
+                services.released(self.cluster_ips, old, new)
             new["metadata"]["generation"] = old["metadata"].get("generation")
             if "generation" in old["metadata"] and new.get("spec") != old.get("spec"):
                 new["metadata"]["generation"] = old["metadata"]["generation"] + 1
@@ -283,6 +295,8 @@ class API:
             meta["deletionGracePeriodSeconds"] = 0
             obj = self.store.replace(res, obj)
         gone = self.store.remove(res, meta.get("namespace", ""), meta["name"])
+        if res.kind == "Service":
+            services.released(self.cluster_ips, gone)
         if res.name in _RETURNS_DELETED:
             return self._with_kind(res, gone)
         return success(res, meta["name"], meta["uid"])

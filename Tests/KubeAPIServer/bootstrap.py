@@ -6,10 +6,14 @@ import threading
 
 
 class Allocator:
+    """Cluster IPs, and node ports from 30000-32767. `port_free` (the proxy's) says whether the
+    host can still open a port, so a node port this process cannot serve is never handed out."""
+
     def __init__(self):
         self._lock = threading.Lock()
         self._ips = set()
         self._ports = set()
+        self.port_free = lambda port: True
 
     def cluster_ip(self):
         with self._lock:
@@ -19,13 +23,30 @@ class Allocator:
                     self._ips.add(ip)
                     return ip
 
+    def release_cluster_ip(self, ip):
+        with self._lock:
+            self._ips.discard(ip)
+
     def node_port(self):
         with self._lock:
-            while True:
+            for _ in range(10000):
                 port = random.randint(30000, 32767)
-                if port not in self._ports:
+                if port not in self._ports and self.port_free(port):
                     self._ports.add(port)
                     return port
+        raise RuntimeError("no free node port left in 30000-32767")
+
+    def claim_node_port(self, port):
+        """False when it is allocated already."""
+        with self._lock:
+            if port in self._ports:
+                return False
+            self._ports.add(port)
+            return True
+
+    def release_node_port(self, port):
+        with self._lock:
+            self._ports.discard(port)
 
 
 def seed(store, registry, ips, args):
@@ -60,7 +81,7 @@ def node(args):
             "status": {"capacity": capacity, "allocatable": dict(capacity),
                        "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
                                        "message": "kubelet is posting ready status"}],
-                       "addresses": [{"type": "InternalIP", "address": "127.0.0.1"},
+                       "addresses": [{"type": "InternalIP", "address": args.node_address},
                                      {"type": "Hostname", "address": args.node_name}],
                        "nodeInfo": {"machineID": "", "systemUUID": "", "bootID": "", "kernelVersion": "",
                                     "osImage": "StreamSpace test node", "containerRuntimeVersion": "docker://",

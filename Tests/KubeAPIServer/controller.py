@@ -1,13 +1,14 @@
 """A tiny kube-controller-manager and scheduler: Deployment → ReplicaSet → Pods with
 ownerReferences, garbage collection by owner uid (foreground too), namespace termination, a
-one-node scheduler that refuses requests over the node's allocatable, and pod status from the
-runtime."""
+one-node scheduler that refuses requests over the node's allocatable, pod status from the
+runtime, and (proxy.py) load-balancer addresses and the Services' public ports."""
 import copy
 import json
 import threading
 import time
 
 import admission
+from statuses import APIError
 import quantities
 from store import now
 
@@ -15,9 +16,10 @@ _APPS = "apps"
 
 
 class Controller:
-    def __init__(self, store, registry, api, runtime, args):
-        self.store, self.registry, self.api, self.runtime = store, registry, api, runtime
+    def __init__(self, store, registry, api, runtime, args, proxy=None):
+        self.store, self.registry, self.api, self.runtime, self.proxy = store, registry, api, runtime, proxy
         self.node_name = args.node_name
+        self.node_address = args.node_address
         r = registry.lookup
         self.deployments = r(_APPS, "v1", "deployments")
         self.replicasets = r(_APPS, "v1", "replicasets")
@@ -36,16 +38,19 @@ class Controller:
         while True:
             self.wake.wait(0.5)  # the tick lets Docker's container state reach pod status
             self.wake.clear()
-            try:
-                self.runtime.sync()
-                with self.api.write_lock:
-                    self._deployments()
-                    self._replicasets()
-                    self._collect_garbage()
-                    self._schedule_and_run()
-            except Exception:  # keep reconciling: one bad object must not stop the cluster
-                import traceback
-                traceback.print_exc()
+            # Keep reconciling: a phase that fails must not stop the others (a ReplicaSet name
+            # still taken by one being collected once kept every pod of the cluster unstarted).
+            for phase in (self.runtime.sync, self._deployments, self._replicasets, self._collect_garbage,
+                          self._schedule_and_run, self._proxy):
+                try:
+                    if phase is self.runtime.sync:
+                        phase()
+                    else:
+                        with self.api.write_lock:
+                            phase()
+                except Exception:
+                    import traceback
+                    traceback.print_exc()
 
     # ---- deployments ----
     def _owned(self, res, owner, namespace):
@@ -64,37 +69,43 @@ class Controller:
         for d in items:
             if d["metadata"].get("deletionTimestamp"):
                 continue
-            ns = d["metadata"]["namespace"]
-            template = d["spec"]["template"]
-            h = admission.template_hash(json.dumps(template, sort_keys=True))
-            owned = self._owned(self.replicasets, d, ns)
-            current = next((rs for rs in owned if rs["metadata"].get("labels", {}).get("pod-template-hash") == h), None)
-            if current is None:
-                labels = dict(template.get("metadata", {}).get("labels") or {}, **{"pod-template-hash": h})
-                selector = copy.deepcopy(d["spec"]["selector"])
-                selector.setdefault("matchLabels", {})["pod-template-hash"] = h
-                rs_template = copy.deepcopy(template)
-                rs_template.setdefault("metadata", {})["labels"] = labels
-                revision = str(1 + max([int(rs["metadata"].get("annotations", {}).get(
-                    "deployment.kubernetes.io/revision", "0")) for rs in owned] or [0]))
-                rs = {"kind": "ReplicaSet", "apiVersion": "apps/v1",
-                      "metadata": {"name": f"{d['metadata']['name']}-{h}", "namespace": ns, "labels": labels,
-                                   "annotations": {"deployment.kubernetes.io/desired-replicas": str(d["spec"]["replicas"]),
-                                                   "deployment.kubernetes.io/max-replicas": str(d["spec"]["replicas"] + 1),
-                                                   "deployment.kubernetes.io/revision": revision},
-                                   "ownerReferences": [self._owner_ref("Deployment", d)]},
-                      "spec": {"replicas": d["spec"]["replicas"], "selector": selector, "template": rs_template}}
-                admission.default(self.replicasets, rs, None)
-                current = self.store.create(self.replicasets, rs)
-                owned.append(current)
-            for rs in owned:
-                want = d["spec"]["replicas"] if rs is current else 0  # old templates go (Recreate-like)
-                if rs["spec"]["replicas"] != want:
-                    rs = copy.deepcopy(rs)
-                    rs["spec"]["replicas"] = want
-                    rs["metadata"]["generation"] = rs["metadata"].get("generation", 1) + 1
-                    self.store.replace(self.replicasets, rs)
-            self._deployment_status(d, current, owned)
+            try:
+                self._deployment(d)
+            except APIError as e:  # e.g. its ReplicaSet's name is still held by one being collected
+                print(f"controller: deployment {d['metadata']['namespace']}/{d['metadata']['name']}: {e}", flush=True)
+
+    def _deployment(self, d):
+        ns = d["metadata"]["namespace"]
+        template = d["spec"]["template"]
+        h = admission.template_hash(json.dumps(template, sort_keys=True))
+        owned = self._owned(self.replicasets, d, ns)
+        current = next((rs for rs in owned if rs["metadata"].get("labels", {}).get("pod-template-hash") == h), None)
+        if current is None:
+            labels = dict(template.get("metadata", {}).get("labels") or {}, **{"pod-template-hash": h})
+            selector = copy.deepcopy(d["spec"]["selector"])
+            selector.setdefault("matchLabels", {})["pod-template-hash"] = h
+            rs_template = copy.deepcopy(template)
+            rs_template.setdefault("metadata", {})["labels"] = labels
+            revision = str(1 + max([int(rs["metadata"].get("annotations", {}).get(
+                "deployment.kubernetes.io/revision", "0")) for rs in owned] or [0]))
+            rs = {"kind": "ReplicaSet", "apiVersion": "apps/v1",
+                  "metadata": {"name": f"{d['metadata']['name']}-{h}", "namespace": ns, "labels": labels,
+                               "annotations": {"deployment.kubernetes.io/desired-replicas": str(d["spec"]["replicas"]),
+                                               "deployment.kubernetes.io/max-replicas": str(d["spec"]["replicas"] + 1),
+                                               "deployment.kubernetes.io/revision": revision},
+                               "ownerReferences": [self._owner_ref("Deployment", d)]},
+                  "spec": {"replicas": d["spec"]["replicas"], "selector": selector, "template": rs_template}}
+            admission.default(self.replicasets, rs, None)
+            current = self.store.create(self.replicasets, rs)
+            owned.append(current)
+        for rs in owned:
+            want = d["spec"]["replicas"] if rs is current else 0  # old templates go (Recreate-like)
+            if rs["spec"]["replicas"] != want:
+                rs = copy.deepcopy(rs)
+                rs["spec"]["replicas"] = want
+                rs["metadata"]["generation"] = rs["metadata"].get("generation", 1) + 1
+                self.store.replace(self.replicasets, rs)
+        self._deployment_status(d, current, owned)
 
     def _deployment_status(self, d, current, owned):
         total = sum((rs.get("status") or {}).get("replicas", 0) for rs in owned)
@@ -164,6 +175,12 @@ class Controller:
                 self.store.replace(self.replicasets, fresh)
 
     # ---- garbage collection ----
+    def _proxy(self):
+        """Load-balancer addresses and the node-port / load-balancer relays (proxy.py)."""
+        if self.proxy is not None:
+            self.proxy.assign_load_balancers()
+            self.proxy.sync()
+
     def _collect_garbage(self):
         changed = True
         while changed:
@@ -244,7 +261,7 @@ class Controller:
                 self.started_pods.add(p["metadata"]["uid"])
                 self.runtime.start(p)
             ip, containers = self.runtime.status(p)
-            self._write_status(p, _running_status(p, ip, containers))
+            self._write_status(p, _running_status(p, ip, containers, self.node_address))
 
     def _write_status(self, pod, status):
         fresh = self.store.find(self.pods, pod["metadata"]["namespace"], pod["metadata"]["name"])
@@ -288,7 +305,7 @@ def _unschedulable(pod, short):
          "reason": "Unschedulable", "message": message}], "qosClass": admission.qos_class(pod["spec"])}
 
 
-def _running_status(pod, ip, containers):
+def _running_status(pod, ip, containers, host_ip):
     statuses = [containers[c["name"]] for c in pod["spec"].get("containers") or [] if c["name"] in containers]
     all_ready = bool(statuses) and len(statuses) == len(pod["spec"].get("containers") or []) and \
         all(s.get("ready") for s in statuses)
@@ -314,7 +331,7 @@ def _running_status(pod, ip, containers):
     for c in conditions[2:4]:
         if c["status"] == "False":
             c["message"] = f"containers with unready status: [{' '.join(not_ready)}]"
-    status = {"phase": phase, "conditions": conditions, "hostIP": "127.0.0.1", "hostIPs": [{"ip": "127.0.0.1"}]}
+    status = {"phase": phase, "conditions": conditions, "hostIP": host_ip, "hostIPs": [{"ip": host_ip}]}
     if ip:
         status["podIP"], status["podIPs"] = ip, [{"ip": ip}]
     status["startTime"] = t

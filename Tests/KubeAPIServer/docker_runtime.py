@@ -1,7 +1,15 @@
 """Pods as Docker containers: the pod IP is the first container's bridge address (the others
 share its network, as in a pod), logs are the containers' own, and the kubelet's reasons are
-reported: ErrImagePull / ImagePullBackOff, CrashLoopBackOff with the last exit, OOMKilled."""
+reported: ErrImagePull / ImagePullBackOff, CrashLoopBackOff with the last exit, OOMKilled.
+
+Restarts follow the kubelet's back-off (pkg/kubelet/kuberuntime doBackOff): a container that
+exits is shown terminated, then restarted at once the first time; from the second exit on it
+waits in CrashLoopBackOff for 10 s, 20 s, 40 s … 5 min, with the kubelet's message. A
+tcpSocket readiness probe is run as the kubelet's prober does (every periodSeconds, Ready after
+successThreshold successes, unready after failureThreshold failures); without one a running
+container is Ready."""
 import calendar
+import socket
 import threading
 import time
 import uuid
@@ -13,6 +21,27 @@ from runtimes import stamp
 LABEL = "io.streamspace.test-kube-apiserver"
 PULL_BACKOFF = 10.0
 CRASH_BACKOFF = (10.0, 20.0, 40.0, 80.0, 160.0, 300.0)
+FIRST_RESTART = 1.0  # the kubelet's next relist: an exit is seen terminated before the restart
+
+
+def _go_duration(seconds):
+    """time.Duration's String() for whole seconds: 10s, 1m20s, 5m0s."""
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}m{rest}s" if minutes else f"{rest}s"
+
+
+def _tcp_probe(spec):
+    """The container's readiness probe when it is a tcpSocket one (the only kind run here):
+    (port, period, success threshold, failure threshold), else None. A named port is looked up
+    in the container's ports."""
+    probe = spec.get("readinessProbe") or {}
+    port = (probe.get("tcpSocket") or {}).get("port")
+    if isinstance(port, str):
+        port = next((p.get("containerPort") for p in spec.get("ports") or [] if p.get("name") == port), None)
+    if not isinstance(port, int):
+        return None
+    return (port, float(probe.get("periodSeconds", 10)), int(probe.get("successThreshold", 1)),
+            int(probe.get("failureThreshold", 3)))
 
 
 def _docker_time(text):
@@ -30,11 +59,15 @@ class _Container:
         self.waiting = ("ContainerCreating", None)  # (reason, message) while not running
         self.running_since = None
         self.last_terminated = None
+        self.prior_terminated = None  # the exit before last_terminated: lastState while terminated
         self.restarts = 0
         self.next_restart = None
         self.ip = None
         self.needs_look = False  # restarted by us: the next listing may hide a new exit
         self.cpu_sample = None  # (monotonic time, cumulative nanoseconds) of the last stats
+        self.probe_ready = False  # the readiness probe's verdict (no probe: running is ready)
+        self.probe_streak = 0  # consecutive results of the same kind as the last one (+ ok, - failed)
+        self.next_probe = 0.0
 
 
 class DockerRuntime:
@@ -116,6 +149,7 @@ class DockerRuntime:
         host = {"RestartPolicy": {"Name": "no"}}
         if "memory" in limits:
             host["Memory"] = int(quantities.parse(limits["memory"]) or 0)
+            host["MemorySwap"] = host["Memory"]  # the kubelet's default: no swap beyond the limit
         if "cpu" in limits:
             host["NanoCpus"] = int((quantities.parse(limits["cpu"]) or 0) * 1e9)
         if network_of:
@@ -203,16 +237,22 @@ class DockerRuntime:
                             c.last_terminated["finishedAt"] != stamp(finished):
                         code = state.get("ExitCode", 0)
                         reason = "OOMKilled" if state.get("OOMKilled") else ("Completed" if code == 0 else "Error")
+                        c.prior_terminated = c.last_terminated
                         c.last_terminated = {"exitCode": code, "reason": reason,
                                              "startedAt": stamp(_docker_time(state.get("StartedAt")) or time.time()),
                                              "finishedAt": stamp(finished or time.time()),
                                              "containerID": "docker://" + c.id}
                         c.running_since = None
+                        c.probe_ready, c.probe_streak = False, 0
                         if restart_policy == "Always" or (restart_policy == "OnFailure" and code != 0):
-                            delay = CRASH_BACKOFF[min(c.restarts, len(CRASH_BACKOFF) - 1)]
-                            c.next_restart = time.time() + delay
-                            c.waiting = ("CrashLoopBackOff", f"back-off {int(delay)}s restarting failed "
-                                         f"container={c.spec['name']} pod={entry['pod']['metadata']['name']}")
+                            if c.restarts == 0:  # no back-off yet: restarted at the next sync
+                                c.next_restart, c.waiting = time.time() + FIRST_RESTART, "exited"
+                            else:
+                                delay = CRASH_BACKOFF[min(c.restarts - 1, len(CRASH_BACKOFF) - 1)]
+                                c.next_restart = time.time() + delay
+                                meta = entry["pod"]["metadata"]
+                                c.waiting = ("CrashLoopBackOff", f"back-off {_go_duration(delay)} restarting failed "
+                                             f"container={c.spec['name']} pod={meta['name']}_{meta['namespace']}({meta['uid']})")
                         else:
                             c.next_restart, c.waiting = None, "terminated"
                     restart = c.next_restart is not None and time.time() >= c.next_restart
@@ -225,6 +265,31 @@ class DockerRuntime:
                         self.engine.start(c.id)
                     except (EngineError, OSError):
                         pass
+        self._probe(entries)
+
+    def _probe(self, entries):
+        """Runs the readiness probes that are due: a TCP connect to the pod IP, 1 s timeout."""
+        for entry in entries:
+            with self._lock:
+                ip = next((c.ip for c in entry["containers"].values() if c.ip), None)
+                due = [(c, _tcp_probe(c.spec)) for c in entry["containers"].values()
+                       if c.running_since is not None and time.time() >= c.next_probe]
+            for c, probe in due:
+                if probe is None or ip is None:
+                    continue
+                port, period, successes, failures = probe
+                try:
+                    socket.create_connection((ip, port), timeout=1).close()
+                    ok = True
+                except OSError:
+                    ok = False
+                with self._lock:
+                    c.next_probe = time.time() + period
+                    c.probe_streak = max(c.probe_streak, 0) + 1 if ok else min(c.probe_streak, 0) - 1
+                    if ok and c.probe_streak >= successes:
+                        c.probe_ready = True
+                    elif not ok and -c.probe_streak >= failures:
+                        c.probe_ready = False
 
     def status(self, pod):
         with self._lock:
@@ -239,12 +304,15 @@ class DockerRuntime:
                      "image": c.spec.get("image"), "imageID": "", "started": False}
                 if c.id:
                     s["containerID"] = "docker://" + c.id
-                if c.last_terminated and c.waiting != "terminated":
-                    s["lastState"] = {"terminated": dict(c.last_terminated)}
+                shown_exit = c.waiting in ("terminated", "exited")  # state.terminated is the last exit
+                lastState = c.prior_terminated if shown_exit else c.last_terminated
+                if lastState:
+                    s["lastState"] = {"terminated": dict(lastState)}
                 if c.running_since is not None:
                     s["state"] = {"running": {"startedAt": stamp(c.running_since)}}
-                    s["ready"] = s["started"] = True
-                elif c.waiting == "terminated":
+                    s["started"] = True
+                    s["ready"] = c.probe_ready or not _tcp_probe(c.spec)
+                elif shown_exit:
                     s["state"] = {"terminated": dict(c.last_terminated)}
                 else:
                     reason, message = c.waiting or ("ContainerCreating", None)

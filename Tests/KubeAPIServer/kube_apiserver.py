@@ -29,6 +29,7 @@ import controller  # noqa: E402
 import golden as golden_module  # noqa: E402
 import logs  # noqa: E402
 import metrics  # noqa: E402
+import proxy  # noqa: E402
 import runtimes  # noqa: E402
 import tables  # noqa: E402
 import watch  # noqa: E402
@@ -57,8 +58,10 @@ class Cluster:
         self.authn = Authenticator(load_tokens(args.tokens))
         self.authz = Authorizer(self.store, self.registry)
         self.runtime = runtimes.choose(args)
+        self.proxy = proxy.KubeProxy(self.store, self.registry, args.node_address, args.load_balancer_delay)
+        self.ips.port_free = self.proxy.port_free
         bootstrap.seed(self.store, self.registry, self.ips, args)
-        self.controller = controller.Controller(self.store, self.registry, self.api, self.runtime, args)
+        self.controller = controller.Controller(self.store, self.registry, self.api, self.runtime, args, self.proxy)
         self.controller.start()
         self.audit = AuditLog(args.audit_log) if args.audit_log else None
         self.metrics = metrics.Metrics(self.store, self.registry, self.runtime) if args.metrics else None
@@ -330,6 +333,10 @@ def main(argv=None):
     p.add_argument("--node-name", default="streamspace-node")
     p.add_argument("--node-cpu", default="4")
     p.add_argument("--node-memory", default="8Gi")
+    p.add_argument("--node-address", default="127.0.0.1",
+                   help="the node's InternalIP and the pods' hostIP, where node ports listen")
+    p.add_argument("--load-balancer-delay", type=float, default=0.5,
+                   help="seconds before a LoadBalancer Service gets its address")
     p.add_argument("--no-docker", action="store_true", help="simulate pods even when DOCKER_HOST is set")
     p.add_argument("--audit-log", help="append one JSON line per request here")
     p.add_argument("--metrics", action="store_true", help="serve metrics.k8s.io/v1beta1 (usage from Docker's stats)")
@@ -358,6 +365,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         pass
     finally:
+        Handler.cluster.proxy.shutdown()
         Handler.cluster.runtime.shutdown()
 
 

@@ -57,6 +57,8 @@ def _cause_reason(message):
         return "FieldValueRequired"
     if message.startswith("Unsupported value"):
         return "FieldValueNotSupported"
+    if message.startswith("Forbidden"):
+        return "FieldValueForbidden"
     if message.startswith("Duplicate value"):
         return "FieldValueDuplicate"
     return "FieldValueInvalid"

@@ -33,7 +33,7 @@ import Testing
         let cases = [
             ("pod-image-pull-backoff.json", "ImagePullBackOff: Back-off pulling image"),
             ("pod-err-image-pull.json", "ErrImagePull: failed to pull"),
-            ("pod-crash-loop.json", "CrashLoopBackOff: the container exited with code 1 3 times"),
+            ("pod-crash-loop.json", "CrashLoopBackOff: the container exited with code 1, 4 times (back-off 40s"),
             ("pod-oom-killed.json", "OOMKilled: the session ran out of memory"),
             ("pod-unschedulable.json", "Unschedulable: 0/3 nodes are available: 3 Insufficient memory"),
         ]

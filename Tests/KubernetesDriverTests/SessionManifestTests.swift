@@ -23,6 +23,7 @@ import Testing
         #expect(container["image"] == capturedContainer["image"])
         #expect(container["resources"] == capturedContainer["resources"])  // requests = limits
         #expect(container["ports"]?.arrayValue?.first?["containerPort"] == .int(3000))
+        #expect(container["readinessProbe"] == .object(["tcpSocket": .object(["port": .string("vnc")]), "periodSeconds": .int(1)]))
         #expect(container["env"] == .array([.object(["name": .string("A"), "value": .string("1")]),
                                             .object(["name": .string("TZ"), "value": .string("UTC")])]))
         let labels = try #require(deployment["metadata"]?["labels"]?.objectValue)

@@ -65,11 +65,32 @@ enum KubeTest {
     }
 
     /// Removes what a failed test left, with kubectl.
-    static func cleanUp(_ ids: [String]) {
+    static func cleanUp(_ ids: [String], namespace: String = namespace) {
         for id in ids {
-            _ = try? kubectl(["delete", "deployment,service", "-l", "streamspace.io/session=\(id)", "--wait=false"])
+            _ = try? kubectl(["delete", "deployment,service,ingress", "-l", "streamspace.io/session=\(id)", "--wait=false"],
+                             namespace: namespace)
         }
     }
+
+    /// A namespace with deploy/kubernetes' Role and the Roles in `files` bound to the agent's
+    /// service account (as the operator applies them, the namespace rewritten), applied as admin.
+    static func bindRoles(_ files: [String], in namespace: String) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var documents = ["apiVersion: v1\nkind: Namespace\nmetadata:\n  name: \(namespace)\n"]
+        for file in ["role.yaml", "rolebinding.yaml"] + files {
+            let text = try String(contentsOf: root.appendingPathComponent("deploy/kubernetes/\(file)"), encoding: .utf8)
+            // Only the objects' own namespace moves: the subject stays the agent's account in its namespace.
+            documents.append(text.replacingOccurrences(of: "metadata:\n  name: ", with: "metadata:\n  namespace: \(namespace)\n  name: ")
+                .replacingOccurrences(of: "\n  namespace: \(Self.namespace)\n", with: "\n"))
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ss-roles-\(namespace)-\(getpid()).yaml")
+        try documents.joined(separator: "\n---\n").write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let applied = try kubectl(["apply", "-f", file.path], namespace: namespace)
+        guard applied.status == 0 else { throw KubectlFailure(message: applied.stderr) }
+    }
+
+    struct KubectlFailure: Error { var message: String }
 }
 
 let kubeTrait = Testing.ConditionTrait.enabled(if: KubeTest.isAvailable, "\(KubeTest.unavailableReason ?? "")")

@@ -73,7 +73,13 @@ import Testing
         #expect(try await driver.start(try Self.spec(id)).state == .running)
         #expect(try KubeTest.object("service", id) != nil)
         _ = try await driver.stop(StopRequest(sessionId: id))
-        #expect(try KubeTest.names("deployment,service,pod", selector: "streamspace.io/session=\(id)").isEmpty)
+        // The pod goes by garbage collection after the stop (background propagation): poll.
+        var left = try KubeTest.names("deployment,service,pod", selector: "streamspace.io/session=\(id)")
+        for _ in 0..<40 where !left.isEmpty {
+            try await Task.sleep(for: .milliseconds(250))
+            left = try KubeTest.names("deployment,service,pod", selector: "streamspace.io/session=\(id)")
+        }
+        #expect(left.isEmpty, "left after the stop: \(left)")
         await driver.destroy()
     }
 

@@ -11,31 +11,7 @@ import Testing
 
     /// The namespace, the Role and a RoleBinding to the agent's service account, applied as admin.
     static func bindTheRoleInTheSecondNamespace() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let role = try String(contentsOf: root.appendingPathComponent("deploy/kubernetes/role.yaml"), encoding: .utf8)
-            .replacingOccurrences(of: "  namespace: \(KubeTest.namespace)\n", with: "  namespace: \(second)\n")
-        let binding = """
-            apiVersion: rbac.authorization.k8s.io/v1
-            kind: RoleBinding
-            metadata:
-              name: streamspace-agent
-              namespace: \(second)
-            roleRef:
-              apiGroup: rbac.authorization.k8s.io
-              kind: Role
-              name: streamspace-agent
-            subjects:
-              - kind: ServiceAccount
-                name: streamspace-agent
-                namespace: \(KubeTest.namespace)
-
-            """
-        let namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: \(second)\n"
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ss-second-namespace-\(getpid()).yaml")
-        try (namespace + "---\n" + role + "---\n" + binding).write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let applied = try KubeTest.kubectl(["apply", "-f", file.path], namespace: second)
-        #expect(applied.status == 0, "\(applied.stderr)")
+        try KubeTest.bindRoles([], in: second)
     }
 
     @Test func aSessionStartsStopsAndIsFoundInTheSecondNamespace() async throws {

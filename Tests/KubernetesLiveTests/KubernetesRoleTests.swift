@@ -45,10 +45,10 @@ struct RBACRules {
     static let agentUser = "system:serviceaccount:streamspace:streamspace-agent"
     static let auditLog = ProcessInfo.processInfo.environment["STREAMSPACE_KUBE_AUDIT_LOG"]
 
-    /// The agent's requests logged after `offset`, in the suite's namespace or cluster-wide:
-    /// suites run in parallel, and the namespace suite's requests in its own namespace (where it
-    /// binds this same Role) are not this lifecycle's.
-    static func agentRequests(in path: String, from offset: Int) throws -> [[String: Any]] {
+    /// The agent's requests logged after `offset`, in `namespace` or cluster-wide: suites run in
+    /// parallel, and other suites' requests in their own namespaces (where they bind this same
+    /// Role) are not this lifecycle's.
+    static func agentRequests(in path: String, from offset: Int, namespace: String = KubeTest.namespace) throws -> [[String: Any]] {
         let handle = try #require(FileHandle(forReadingAtPath: path))
         defer { try? handle.close() }
         try handle.seek(toOffset: UInt64(offset))
@@ -56,8 +56,8 @@ struct RBACRules {
         return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             .filter { $0["user"] as? String == agentUser }
             .filter { line in
-                guard let namespace = line["namespace"] as? String, !namespace.isEmpty else { return true }
-                return namespace == KubeTest.namespace
+                guard let lineNamespace = line["namespace"] as? String, !lineNamespace.isEmpty else { return true }
+                return lineNamespace == namespace
             }
     }
 
@@ -74,29 +74,47 @@ struct RBACRules {
     }
 
     @Test func aLifecycleStaysInsideTheRole() async throws {
+        try await Self.checkLifecycle(files: ["role.yaml", "node-reader.yaml"])
+    }
+
+    /// Runs a whole lifecycle (start with a home, logs, metrics, hibernate, wake, list, stop) in
+    /// `namespace` with `config`, and checks the agent's requests there against the Roles in
+    /// `files` both ways: every request granted, every grant used. `check` looks at the started
+    /// session before the rest.
+    static func checkLifecycle(files: [String], namespace: String = KubeTest.namespace, config: [String: Any] = [:],
+                               check: (SessionStatus) async throws -> Void = { _ in }) async throws {
         let path = try #require(Self.auditLog, "STREAMSPACE_KUBE_AUDIT_LOG is not set (Scripts/kube-sandbox.sh sets it)")
-        let rbac = try RBACRules(files: ["role.yaml", "node-reader.yaml"])
+        let rbac = try RBACRules(files: files)
         let offset = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
 
         let id = KubeTest.sessionID("role")
-        defer { KubeTest.cleanUp([id]) }
-        let driver = try await KubeTest.loadDriver()
-        #expect(try await driver.start(try KubernetesLiveTests.spec(id, user: "rbac", persistentHome: true)).state == .running)
+        defer { KubeTest.cleanUp([id], namespace: namespace) }
+        var config = config
+        config["namespace"] = namespace
+        let driver = try await KubeTest.loadDriver(config: config)
+        let started = try await driver.start(try KubernetesLiveTests.spec(id, user: "rbac", persistentHome: true))
+        #expect(started.state == .running)
+        try await check(started)
         let (_, end) = await driver.openLogs(LogRequest(sessionId: id, tailLines: 5)).collect()
         #expect(end == nil, "logs: \(end?.message ?? "")")
         _ = try await driver.nodeMetrics()
         _ = try? await driver.sessionMetrics(id)
         #expect(try await driver.hibernate(id).state == .hibernated)
         #expect(try await driver.wake(id).state == .running)
+        #expect(try await driver.sessions().contains { $0.sessionId == id })
         #expect(try await driver.stop(StopRequest(sessionId: id, deleteVolumes: true)).state == .terminated)
         await driver.destroy()
 
-        // A watch is logged when it ends, just after destroy closed it: give the log a moment.
-        let rbacVerbs = Set(rbac.rules.flatMap { rule in rule.verbs })
+        // A watch is logged when it ends, once the server noticed destroy closed it (at its next
+        // write, a bookmark): give the log time to show every grant.
+        let granted = rbac.rules.flatMap { rule in
+            rule.verbs.flatMap { verb in rule.resources.flatMap { resource in rule.apiGroups.map { "\(verb) \($0)/\(resource)" } } }
+        }
         var lines: [[String: Any]] = []
-        for _ in 0..<50 {
-            lines = try Self.agentRequests(in: path, from: offset)
-            if rbacVerbs.isSubset(of: Set(lines.compactMap { $0["verb"] as? String })) { break }
+        for _ in 0..<200 {
+            lines = try Self.agentRequests(in: path, from: offset, namespace: namespace)
+            let logged = Set(lines.map { "\($0["verb"] as? String ?? "") \($0["group"] as? String ?? "")/\($0["resource"] as? String ?? "")" })
+            if Set(granted).isSubset(of: logged) { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(lines.count >= 10, "only \(lines.count) requests of \(Self.agentUser) in \(path)")
@@ -113,16 +131,14 @@ struct RBACRules {
                 continue
             }
             let group = line["group"] as? String ?? ""
-            let namespace = (line["namespace"] as? String).flatMap { $0.isEmpty ? nil : $0 }
-            seen.insert("\(verb) \(group)/\(resource) \(namespace ?? "-")")
-            #expect(rbac.allows(verb: verb, group: group, resource: resource, namespace: namespace),
-                    "\(verb) \(group.isEmpty ? "" : group + "/")\(resource) in \(namespace ?? "the cluster") is not granted by deploy/kubernetes")
+            let lineNamespace = (line["namespace"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+                .map { $0 == namespace ? KubeTest.namespace : $0 }  // the files name the main namespace
+            seen.insert("\(verb) \(group)/\(resource) \(lineNamespace ?? "-")")
+            #expect(rbac.allows(verb: verb, group: group, resource: resource, namespace: lineNamespace),
+                    "\(verb) \(group.isEmpty ? "" : group + "/")\(resource) in \(lineNamespace ?? "the cluster") is not granted by \(files)")
         }
         // Least privilege the other way round: each verb the files grant is one the lifecycle used.
         let used = Set(seen.map { $0.split(separator: " ").prefix(2).joined(separator: " ") })
-        let granted = rbac.rules.flatMap { rule in
-            rule.verbs.flatMap { verb in rule.resources.flatMap { resource in rule.apiGroups.map { "\(verb) \($0)/\(resource)" } } }
-        }
         #expect(Set(granted).subtracting(used).isEmpty, "granted but never used: \(Set(granted).subtracting(used).sorted())")
         #expect(seen.contains { $0.hasPrefix("patch apps/deployments/scale") }, "hibernate/wake did not go through the scale subresource: \(seen.sorted())")
         print("KubernetesRoleTests: \(lines.count) requests, distinct: \(seen.sorted())")

@@ -27,6 +27,17 @@ private enum Kube {
     }
 
     /// Everything of the session left on the cluster, by label and by the driver's names.
+    /// What is left after a stop, once garbage collection had ten seconds to remove the pods
+    /// and replica sets the Deployment owned.
+    static func leftoversOnceCollected(_ session: String, user: String) async throws -> [String] {
+        var left = try leftovers(session, user: user)
+        for _ in 0..<40 where !left.isEmpty {
+            try await Task.sleep(for: .milliseconds(250))
+            left = try leftovers(session, user: user)
+        }
+        return left
+    }
+
     static func leftovers(_ session: String, user: String) throws -> [String] {
         let labelled = try kubectl(["get", "deployment,replicaset,pod,service,pvc", "-l", "streamspace.io/session=\(session)", "-o", "name"])
         var left = labelled.stdout.split(separator: "\n").map(String.init)
@@ -128,7 +139,7 @@ struct KubernetesAgentTests {
         let stop = try await setup.waitForCommand(try await setup.controlPlane.deleteSession(session, deletePVC: true))
         #expect(stop.state == .completed, "\(stop.error ?? "")")
         try await setup.waitFor("session terminated", agent) { $0.session(session)?.state == "terminated" }
-        let left = try Kube.leftovers(session, user: user)
+        let left = try await Kube.leftoversOnceCollected(session, user: user)
         #expect(left.isEmpty, "left after the stop: \(left)")
         #expect(try Kube.object("pvc", "home-\(user)") == nil, "the home stayed after a stop with deletePVC")
         try await stopCleanly(setup, agent)
@@ -154,11 +165,7 @@ struct KubernetesAgentTests {
         try await setup.waitFor("the restarted agent connected", agent) { ($0.agent(setup.baseID)?.connections ?? 0) > before && $0.agent(setup.baseID)?.connected == true }
         let stop = try await setup.waitForCommand(try await setup.controlPlane.deleteSession(session, deletePVC: true))
         #expect(stop.state == .completed, "\(stop.error ?? "")\nstderr:\n\(agent.stderr)")
-        var left = try Kube.leftovers(session, user: user)
-        for _ in 0..<40 where !left.isEmpty {  // pods and replica sets go by garbage collection
-            try await Task.sleep(for: .milliseconds(250))
-            left = try Kube.leftovers(session, user: user)
-        }
+        let left = try await Kube.leftoversOnceCollected(session, user: user)
         #expect(left.isEmpty, "left after the stop: \(left)")
         #expect(try Kube.object("pvc", "home-\(user)") == nil, "the home PVC stayed after a stop with deletePVC")
         try await stopCleanly(setup, agent)
@@ -169,6 +176,8 @@ struct KubernetesAgentTests {
     @Test(arguments: [
         ("streamspace-test/no-such-image:404", "250m", ["ErrImagePull", "ImagePullBackOff"]),
         (image, "512", ["Unschedulable"]),
+        ("streamspace-test/crash:1", "250m", ["CrashLoopBackOff"]),  // exits 3 (Scripts/docker-sandbox.sh)
+        ("streamspace-test/oom:1", "250m", ["OOMKilled"]),  // outgrows its 64Mi
     ])
     func aFailedStartSaysWhyAndLeavesNothing(_ image: String, _ cpu: String, _ reasons: [String]) async throws {
         let setup = try await ControlPlaneForAgent()
@@ -186,11 +195,7 @@ struct KubernetesAgentTests {
         if reasons == ["Unschedulable"] {
             #expect(error.contains("Insufficient cpu"), "the scheduler's message is missing: \(error)")
         }
-        var left = try Kube.leftovers(session, user: user)
-        for _ in 0..<40 where !left.isEmpty {
-            try await Task.sleep(for: .milliseconds(250))
-            left = try Kube.leftovers(session, user: user)
-        }
+        let left = try await Kube.leftoversOnceCollected(session, user: user)
         #expect(left.isEmpty, "a failed start left: \(left)")
         try await stopCleanly(setup, agent)
         await setup.controlPlane.stop()

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Captures Docker Engine API answers for the Docker driver's golden fixtures (README.md here).
 # Needs a dockerd (DOCKER_HOST=unix://…, e.g. from Scripts/docker-sandbox.sh up) and the test
-# image (streamspace-test/httpd:1). It creates three containers named ss-fixture-*, labelled as
+# image (streamspace-test/httpd:2). It creates three containers named ss-fixture-*, labelled as
 # the driver labels its sessions, and removes them again.
 set -euo pipefail
 cd "$(dirname "$0")"
 socket="${DOCKER_HOST#unix://}"
-image="${STREAMSPACE_TEST_IMAGE:-streamspace-test/httpd:1}"
+image="${STREAMSPACE_TEST_IMAGE:-streamspace-test/httpd:2}"
 version=v1.41   # the oldest API the driver speaks; every daemon since 20.10 answers it
 api() { curl -sS --unix-socket "$socket" "$@"; }
 url() { echo "http://docker/$version$1"; }
