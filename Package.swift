@@ -209,6 +209,13 @@ let package = Package(
                            .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "Yams", package: "Yams")],
             path: "Benchmarks/KubeBench"),
+        .executableTarget(
+            name: "TunnelBench",
+            dependencies: ["AgentHost", "BenchSupport", "DevControlPlane", "DriverModel",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio")],
+            path: "Benchmarks/TunnelBench"),
 
         .testTarget(
             name: "ControlPlaneProtocolTests",
