@@ -9,7 +9,8 @@
 #      and with a real Docker session, and a real browser (chromium) opens a Docker session's
 #      page and WebSocket through the dev control plane's viewer URL (Scripts/browser-test.sh),
 #      and a Kubernetes API (Scripts/kube-sandbox.sh: the test API server of Tests/KubeAPIServer, its
-#      pods in that Docker) for the Kubernetes driver's driver-check and live tests;
+#      pods in that Docker) for the Kubernetes driver's driver-check and live tests, and vcsim
+#      (Scripts/vcsim-sandbox.sh) for the SOAP layer's and the vCenter driver's live tests;
 #   4. Python's jsonschema agrees with our validator on every fixture; the test Kubernetes API
 #      server passes its proofs with kubectl and the Python client;
 #   5. the Swift test suite.
@@ -64,6 +65,11 @@ export STREAMSPACE_REQUIRE_KUBE=1
 step "agent driver-check --driver kubernetes"
 .build/debug/agent driver-check --driver kubernetes --driver-config "{\"kubeconfig\": \"$STREAMSPACE_KUBECONFIG\"}" \
   --image "$image" --port 8080
+
+step "a vCenter for the vCenter driver (Scripts/vcsim-sandbox.sh: VMware's vcsim, built from Tests/VCSim)"
+eval "$(Scripts/vcsim-sandbox.sh up)"
+trap 'Scripts/vcsim-sandbox.sh down; Scripts/kube-sandbox.sh down; Scripts/lxd-sandbox.sh down; Scripts/docker-sandbox.sh down' EXIT
+export STREAMSPACE_REQUIRE_VCSIM=1
 
 step "agent demo --driver mock"
 .build/debug/agent demo --driver mock
