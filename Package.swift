@@ -77,6 +77,13 @@ let package = Package(
             ],
             path: "Sources/PlatformKit"
         ),
+        // Debian's libxml2 (libxml2-dev), for SOAPKit's streaming reader.
+        .systemLibrary(name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+                       providers: [.apt(["libxml2-dev"])]),
+        // What the SOAP drivers share (vCenter's vim25, Hyper-V's WS-Management): an envelope
+        // writer that escapes every value, a streaming reader that hands an answer over item by
+        // item, and faults as DriverErrors. No sockets: the drivers bring their HTTP client.
+        .target(name: "SOAPKit", dependencies: ["CLibXML2", "DriverModel"], path: "Sources/SOAPKit"),
         // The host: loader, driver handle, conformance kit.
         .target(
             name: "AgentHost",
@@ -280,6 +287,8 @@ let package = Package(
                            .product(name: "Yams", package: "Yams")],
             path: "Tests/KubernetesLiveTests"
         ),
+        // The SOAP layer: the envelope writer, and the reader on vcsim's and Windows' real answers.
+        .testTarget(name: "SOAPKitTests", dependencies: ["SOAPKit", "DriverModel"], path: "Tests/SOAPKitTests"),
         // The drivers' response parsers against golden captures of Docker's and LXD's answers.
         .testTarget(
             name: "DriverParserTests",
