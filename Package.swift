@@ -341,3 +341,23 @@ if Context.environment["STREAMSPACE_FUZZ"] == "1" {
     ]
 }
 // MARK: Fuzzing -
+
+// MARK: - The XML library measurement (Benchmarks/XMLBench, README there)
+// XMLCoder and SWXMLHash are candidates measured against SOAPKit's libxml2 reader, not
+// dependencies of anything we ship: they are declared only under STREAMSPACE_XML_BENCH=1, so
+// the normal build neither fetches nor builds them. Build in its own scratch path:
+//   STREAMSPACE_XML_BENCH=1 swift run -c release --scratch-path .build-xmlbench XMLBench
+if Context.environment["STREAMSPACE_XML_BENCH"] == "1" {
+    package.dependencies += [
+        .package(url: "https://github.com/CoreOffice/XMLCoder", from: "0.18.2"),
+        .package(url: "https://github.com/drmohundro/SWXMLHash", from: "8.1.1"),
+    ]
+    package.targets += [
+        .executableTarget(name: "XMLBench",
+                          dependencies: ["SOAPKit", "DriverModel",
+                                         .product(name: "XMLCoder", package: "XMLCoder"),
+                                         .product(name: "SWXMLHash", package: "SWXMLHash")],
+                          path: "Benchmarks/XMLBench", exclude: ["README.md"]),
+    ]
+}
+// MARK: XML library measurement -
