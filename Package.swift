@@ -298,6 +298,9 @@ let package = Package(
         ),
         // The SOAP layer: the envelope writer, and the reader on vcsim's and Windows' real answers.
         .testTarget(name: "SOAPKitTests", dependencies: ["SOAPKit", "DriverModel"], path: "Tests/SOAPKitTests"),
+        // The vCenter driver's parts that need no vCenter (URL, redaction, faults).
+        .testTarget(name: "VCenterDriverTests", dependencies: ["VCenterDriver", "SOAPKit", "DriverModel", "PlatformKit"],
+                    path: "Tests/VCenterDriverTests"),
         // The vCenter driver against vcsim (Scripts/vcsim-sandbox.sh); skipped without it.
         .testTarget(name: "VCenterLiveTests", dependencies: ["VCenterDriver", "SOAPKit", "DriverModel", "PlatformKit"],
                     path: "Tests/VCenterLiveTests"),

@@ -1,4 +1,5 @@
 import DriverModel
+import PlatformKit
 import SOAPKit
 import Testing
 @testable import VCenterDriver
@@ -84,6 +85,45 @@ struct VimSessionLiveTests {
         }
         #expect(error.code == .notFound)
         #expect(error.message == "vcenter: PowerOnVM_Task: ManagedObjectNotFound: managed object not found: VirtualMachine:vm-<&>")
+        await session.logout()
+    }
+
+    /// The keys of the sessions vCenter holds, as another session sees them.
+    func sessionKeys(seenBy session: VimSession) async throws -> Set<String> {
+        let sessionManager = try await session.manager("sessionManager")
+        let collector = try await session.manager("propertyCollector")
+        let answer = try await session.call(vim("RetrieveProperties") {
+            vim("_this", ["type": collector.type], text: collector.value)
+            vim("specSet") {
+                vim("propSet") { vim("type", text: "SessionManager"); vim("pathSet", text: "sessionList") }
+                vim("objectSet") { vim("obj", ["type": sessionManager.type], text: sessionManager.value) }
+            }
+        }, what: "RetrieveProperties")
+        let list = answer.first?.child("propSet")?.child("val")?.children("UserSession") ?? []
+        return Set(list.compactMap { $0.child("key")?.text })
+    }
+
+    @Test func logoutEndsTheSessionOnVCenter() async throws {
+        let observer = try VCSim.session()
+        let session = try VCSim.session()
+        let before = try await sessionKeys(seenBy: observer)
+        try await session.login()
+        let during = try await sessionKeys(seenBy: observer)
+        let added = during.subtracting(before)
+        #expect(added.count == 1)
+        await session.logout()
+        let after = try await sessionKeys(seenBy: observer)
+        #expect(after.isDisjoint(with: added))
+        await observer.logout()
+    }
+
+    @Test func aCertificateNoCAVouchesForIsRefused() async throws {
+        try VCSim.checkAvailable()
+        let endpoint = try VimEndpoint(url: VCSim.url ?? "", tls: TLSMaterial(ca: nil), user: VCSim.user, password: try VCSim.password())
+        let session = try VimSession(endpoint)
+        let error = try await #require(throws: DriverError.self) { try await session.serviceContent() }
+        #expect(error.code == .unavailable)
+        #expect(error.message.lowercased().contains("certificate"))
         await session.logout()
     }
 }
