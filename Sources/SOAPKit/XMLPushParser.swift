@@ -70,7 +70,12 @@ public final class XMLPushParser {
         }
     }
 
+    /// libxml2 asks to be initialised once before threads use it; a static let runs exactly once,
+    /// whichever thread gets there first.
+    private static let initialised: Void = xmlInitParser()
+
     private func makeContext() throws(DriverError) -> xmlParserCtxtPtr {
+        _ = Self.initialised
         var sax = xmlSAXHandler()
         sax.initialized = UInt32(XML_SAX2_MAGIC)
         sax.startElementNs = xmlStartElement

@@ -97,9 +97,13 @@ import Testing
             let options = try Self.extraConfig(try Self.properties(item).values["config.extraConfig"])
             sessions.append(options["streamspace.session"] ?? "none")
         }
+        var seenAfterTheFirstTenth: Int?
         for start in stride(from: 0, to: bytes.count, by: 16384) {
             try reader.feed(Array(bytes[start..<min(start + 16384, bytes.count)]))
+            if start >= bytes.count / 10, seenAfterTheFirstTenth == nil { seenAfterTheFirstTenth = sessions.count }
         }
+        // Items are handed over while the answer still arrives, not at its end.
+        #expect((1..<1000).contains(seenAfterTheFirstTenth ?? 0))
         _ = try reader.finish()
         #expect(sessions.count == 1000)
         #expect(Set(sessions) == Set((0..<1000).map { "s-" + String(repeating: "0", count: 4 - String($0).count) + String($0) }))
