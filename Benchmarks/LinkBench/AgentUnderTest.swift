@@ -1,4 +1,5 @@
 import AgentHost
+import BenchSupport
 import ControlPlaneProtocol
 import DevControlPlane
 import DriverModel
