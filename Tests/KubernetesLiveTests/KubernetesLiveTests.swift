@@ -138,6 +138,20 @@ import Testing
         await driver.destroy()
     }
 
+    /// The Deployment deleted by hand, then a stop with deleteVolumes: the home is found by the
+    /// session's label on it (nothing else ties it to the session any more) and deleted.
+    @Test func aStopWithDeleteVolumesFindsTheHomeOfASessionWhoseDeploymentIsGone() async throws {
+        let id = KubeTest.sessionID("homeless"), user = "orphan\(UInt16.random(in: 0...UInt16.max))"
+        defer { KubeTest.cleanUp([id]); _ = try? KubeTest.kubectl(["delete", "pvc", "home-\(user)", "--wait=false"]) }
+        let driver = try await KubeTest.loadDriver()
+        _ = try await driver.start(try Self.spec(id, user: user, persistentHome: true))
+        #expect(try KubeTest.object("pvc", "home-\(user)") != nil)
+        try KubeTest.kubectl(["delete", "deployment", "ss-\(id)", "--wait=false"])
+        #expect(try await driver.stop(StopRequest(sessionId: id, deleteVolumes: true)).state == .terminated)
+        #expect(try KubeTest.object("pvc", "home-\(user)") == nil, "the home of a session whose Deployment was gone stayed")
+        await driver.destroy()
+    }
+
     @Test func badInputIsRefusedBeforeAnythingIsMade() async throws {
         let id = KubeTest.sessionID("bad")
         defer { KubeTest.cleanUp([id]) }
