@@ -51,13 +51,23 @@ let package = Package(
                 path: "Sources/ControlPlaneProtocol"),
         // What a Swift driver links: implement `StreamSpaceDriver`, export the entry point.
         .target(name: "DriverSDK", dependencies: ["DriverABI", "DriverModel"], path: "Sources/DriverSDK"),
+        // The WebSocket mask done eight bytes at a time, and a client encoder that uses it.
+        .target(
+            name: "WebSocketMasking",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Sources/WebSocketMasking"
+        ),
         // What drivers of REST platforms share: the HTTP and WebSocket clients (unix socket or
         // TCP/TLS), strict driver config, the mapping of platform errors to status codes, and
         // the local host's own figures (/proc, statfs).
         .target(
             name: "PlatformKit",
             dependencies: [
-                "DriverModel",
+                "DriverModel", "WebSocketMasking",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -88,7 +98,7 @@ let package = Package(
         .target(
             name: "DevControlPlane",
             dependencies: [
-                "ControlPlaneProtocol", "DriverModel",
+                "ControlPlaneProtocol", "DriverModel", "WebSocketMasking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -292,8 +302,9 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentHostTests",
-            dependencies: ["AgentHost", "AgentTestSupport", "DriverModel", "DriverSDK", "PlatformKit",
-                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["AgentHost", "AgentTestSupport", "DriverModel", "DriverSDK", "PlatformKit", "WebSocketMasking",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio")],
             path: "Tests/AgentHostTests"
         ),
     ],

@@ -10,12 +10,13 @@ import Logging
 ///   1. throughput of one 100 MiB download: direct, through a tunnel stream, through the viewer;
 ///   2. latency of a small request on a new connection (a browser's page load, one asset);
 ///   3. 100 streams at once, 4 MiB each;
-///   4. a stream whose reader stalls: memory held, and a live stream beside it.
+///   4. 100 idle streams and one whose reader stalls: memory held, and requests beside them.
 /// The control plane (wss), the agent (mock driver) and the session's loopback server all run
 /// in this process: the figures are the tunnel's cost on one machine, both ends included.
 ///
 ///     swift build -c release --product TunnelBench && swift build -c release --product mock
 ///     .build/release/TunnelBench
+///     .build/release/TunnelBench download [COUNT]   # only tunnel downloads (profiling)
 @main
 struct TunnelBench {
     static let agentId = "tunnel-bench"
@@ -27,6 +28,16 @@ struct TunnelBench {
         print("Session tunnel benchmark (\(buildDirectory.hasSuffix("release") ? "release" : "debug") build; control plane, agent and session in one process, loopback)")
         let rig = try await Rig.start(buildDirectory: buildDirectory)
         defer { Task { await rig.stop() } }
+        if CommandLine.arguments.dropFirst().first == "download" {
+            // Only tunnel downloads, for a profiler: `perf record -g .build/release/TunnelBench download 20`.
+            let count = CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) } ?? 10
+            let size = 100 * 1024 * 1024
+            for _ in 0..<count {
+                let seconds = try await best(1) { try await rig.tunnel("/bytes/\(size)") }
+                print(rate("tunnel stream", size, seconds))
+            }
+            return
+        }
 
         // 1. Throughput: best of 3 for each way, so that a moment of noise decides nothing.
         let size = 100 * 1024 * 1024
@@ -57,9 +68,14 @@ struct TunnelBench {
         print(rate("tunnel, \(streams) streams", streams * each, tunnelMany.seconds, baseline: directMany.seconds)
               + "  failed \(tunnelMany.failed)")
 
-        // 4. A stalled reader: the session floods, the control plane's reader takes nothing.
-        print("\n4. a stream whose reader stalls for 5 s while the session sends without end")
+        // 4. 100 open streams (connected, idle) and one whose reader stalls while the session
+        //    floods it: what the process holds must stay bounded by the windows.
+        print("\n4. 100 idle open streams and one whose reader stalls for 5 s while the session sends without end")
         let rssBefore = Bench.statusKiB(getpid(), "VmRSS:")
+        var idle: [TunnelStream] = []
+        for _ in 0..<100 {
+            idle.append(try await rig.controlPlane.openTunnel(agentId: agentId, sessionId: rig.sessionId, port: sessionPort))
+        }
         let stalled = try await rig.controlPlane.openTunnel(agentId: agentId, sessionId: rig.sessionId, port: sessionPort)
         try await stalled.write(Fetch.request("/flood"))
         var beside: [Double] = []
@@ -70,13 +86,19 @@ struct TunnelBench {
             beside.append(Bench.milliseconds(since: start))
         }
         let rssStalled = Bench.statusKiB(getpid(), "VmRSS:")
+        let open = await rig.controlPlane.openTunnelCount(agentId: agentId)
         var firstPiece = 0
-        for try await chunk in stalled.inbound { firstPiece = chunk.readableBytes; break }
+        for try await chunk in stalled.inbound {
+            firstPiece = chunk.readableBytes
+            break
+        }
         stalled.reset("benchmark over")
-        print("   process RSS before \(Bench.mib(rssBefore)) MiB, after 5 s stalled \(Bench.mib(rssStalled)) MiB"
-              + " (growth \(Bench.mib(max(0, rssStalled - rssBefore))) MiB; windows are 256 KiB each way)")
+        for stream in idle { stream.reset("benchmark over") }
+        print("   \(open) streams open; process RSS (control plane, agent and session together) before \(Bench.mib(rssBefore)) MiB,"
+              + " after 5 s \(Bench.mib(rssStalled)) MiB: growth \(Bench.mib(max(0, rssStalled - rssBefore))) MiB"
+              + " (the windows allow 256 KiB each way per stream)")
         print("   the stalled stream still delivers when read: first piece \(firstPiece) bytes")
-        print(latency("small request beside it (\(beside.count) done)", beside, baseline: directSmall))
+        print(latency("small request beside them (\(beside.count) done)", beside, baseline: directSmall))
     }
 
     // MARK: Figures

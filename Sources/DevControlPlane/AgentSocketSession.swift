@@ -2,6 +2,7 @@ import ControlPlaneProtocol
 import Logging
 import NIOCore
 import NIOWebSocket
+import WebSocketMasking
 
 /// Runs one accepted agent WebSocket: a reader that reassembles and decodes frames, a single
 /// writer that drains the connection's queue (batching messages queued together, as the real
@@ -69,25 +70,25 @@ struct AgentSocketSession {
                 case .ping:
                     connection.noteControlFrame()
                     guard frame.fin, frame.length < 126 else { return protocolError("invalid ping frame") }
-                    connection.enqueue([.pong(frame.unmaskedData)])
+                    connection.enqueue([.pong(frame.unmaskedPayload)])
                 case .pong:
                     connection.noteControlFrame()
                 case .connectionClose:
-                    var data = frame.unmaskedData
+                    var data = frame.unmaskedPayload
                     let code = data.readWebSocketErrorCode()
                     connection.close(.normalClosure, reason: "closed by the agent" + (code.map { " (code \(describe($0)))" } ?? ""))
                     return "closed by the agent"
                 case .text, .binary:
                     guard assembling == nil else { return protocolError("a new message started inside a fragmented one") }
                     if frame.fin {
-                        guard await deliver(frame.unmaskedData, binary: frame.opcode == .binary) else { return tooLarge() }
+                        guard await deliver(frame.unmaskedPayload, binary: frame.opcode == .binary) else { return tooLarge() }
                     } else {
-                        assembling = frame.unmaskedData
+                        assembling = frame.unmaskedPayload
                         assemblingBinary = frame.opcode == .binary
                     }
                 case .continuation:
                     guard var buffer = assembling else { return protocolError("a continuation frame without a message") }
-                    var data = frame.unmaskedData
+                    var data = frame.unmaskedPayload
                     guard buffer.readableBytes + data.readableBytes <= configuration.maxMessageBytes else { return tooLarge() }
                     buffer.writeBuffer(&data)
                     if frame.fin {

@@ -3,6 +3,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
+import WebSocketMasking
 
 /// A WebSocket client from swift-nio's own parts: a unix socket or TCP, TLS (NIOSSL), the
 /// HTTP/1.1 upgrade (NIOHTTP1's typed client upgrader) and the frame codec (NIOWebSocket). What
@@ -121,7 +122,7 @@ public enum WebSocketClient {
         let maxMessageBytes = request.maxMessageBytes
         // Protocol errors reach the reader, which closes with the code that fits and says why;
         // NIO's automatic handling would close without telling it.
-        let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(
+        let upgrader = MaskingWebSocketClientUpgrader<Upgrade>(
             maxFrameSize: request.maxFrameBytes, enableAutomaticErrorHandling: false
         ) { channel, _ in
             channel.eventLoop.makeCompletedFuture {
