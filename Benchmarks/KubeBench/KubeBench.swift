@@ -117,12 +117,16 @@ struct KubeBench {
             }
             var began = ContinuousClock.now
             try await cluster.delete("/api/v1/namespaces/\(cluster.namespace)/pods/\(pod)")
-            // The ReplicaSet replaces the pod: the Control Plane sees it go, then the new one.
+            // The ReplicaSet replaces the pod: the Control Plane sees it go (no longer viewable, or
+            // another pod), then the new one running.
             _ = try await controlPlane.waitFor("pod delete seen", timeout: .seconds(60), poll: .microseconds(200)) {
-                $0.session(id)?.state != "running" || $0.session(id)?.platformMetadata?["podName"]?.stringValue != pod
+                $0.session(id)?.viewable != true || $0.session(id)?.state != "running"
+                    || $0.session(id)?.platformMetadata?["podName"]?.stringValue != pod
             }
             podSeen.append(Bench.milliseconds(since: began))
-            _ = try await controlPlane.waitFor("running again", timeout: .seconds(120)) { $0.session(id)?.state == "running" }
+            _ = try await controlPlane.waitFor("running again", timeout: .seconds(120)) {
+                $0.session(id)?.state == "running" && $0.session(id)?.viewable == true
+            }
             began = ContinuousClock.now
             try await cluster.deleteDeployment("ss-\(id)")
             _ = try await controlPlane.waitFor("deployment delete seen", timeout: .seconds(60), poll: .microseconds(200)) {

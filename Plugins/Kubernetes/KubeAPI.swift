@@ -105,6 +105,14 @@ final class KubeAPI: Sendable {
         _ = try await call(.DELETE, path, body: .json(options), allowed: [404], what: what())
     }
 
+    /// Sets or removes (null) labels of an object by JSON merge patch, which touches only the
+    /// keys named. Returns the status: 404 (no such object) and 403 (`forbidden`: the Role
+    /// grants no patch) come back to the caller.
+    func patchLabels(_ path: String, _ labels: [String: JSONValue], what: @autoclosure () -> String) async throws(DriverError) -> Int {
+        let patch: JSONValue = .object(["metadata": .object(["labels": .object(labels)])])
+        return try await call(.PATCH, path, body: .mergePatch(patch), allowed: [403, 404], what: what()).status
+    }
+
     /// Sets a Deployment's replicas through its `scale` subresource (JSON merge patch).
     func scale(deployment name: String, to replicas: Int) async throws(DriverError) {
         let patch: JSONValue = .object(["spec": .object(["replicas": .int(Int64(replicas))])])

@@ -150,8 +150,19 @@ final class KubernetesDriver: StreamSpaceDriver {
         let name = KubernetesNames.deployment(spec.id)
         var made = Made()
         if spec.persistentHome {
-            made.claim = try await api.create(api.claims, manifests.homeClaim(user: spec.user),
-                                              what: "creating PVC \(KubernetesNames.homeClaim(spec.user))") != nil
+            let claim = KubernetesNames.homeClaim(spec.user)
+            made.claim = try await api.create(api.claims, manifests.homeClaim(user: spec.user, session: spec.id),
+                                              what: "creating PVC \(claim)") != nil
+            if !made.claim {
+                // The user's home exists (another of their sessions, or one kept by a stop): it
+                // gets this session's label too.
+                switch try await api.patchLabels("\(api.claims)/\(claim)", [KubernetesNames.homeSessionLabel(spec.id): .string("true")],
+                                                 what: "labelling PVC \(claim) with session \(spec.id)") {
+                case 404: throw DriverError(.unavailable, "kubernetes: PVC \(claim) was deleted while session \(spec.id) started; start it again")
+                case 403: roleLacksHomeLabels("patch", in: api.namespace)
+                default: made.claimLabel = true
+                }
+            }
         }
         var created = try await api.create(api.deployments, deployment, what: "creating deployment \(name)")
         if created == nil {
@@ -187,6 +198,8 @@ final class KubernetesDriver: StreamSpaceDriver {
     /// What one start created, so a start that fails removes exactly that.
     struct Made {
         var claim = false
+        /// The session's label on a home that was there already.
+        var claimLabel = false
         var deployment = false
         var service = false
         var ingress = false
@@ -203,6 +216,10 @@ final class KubernetesDriver: StreamSpaceDriver {
             if made.claim {
                 try? await api.delete("\(api.claims)/\(KubernetesNames.homeClaim(spec.user))", what: "removing the PVC")
             }
+            if made.claimLabel {
+                _ = try? await api.patchLabels("\(api.claims)/\(KubernetesNames.homeClaim(spec.user))",
+                                               [KubernetesNames.homeSessionLabel(spec.id): .null], what: "unlabelling the PVC")
+            }
         }.value
     }
 
@@ -212,7 +229,6 @@ final class KubernetesDriver: StreamSpaceDriver {
         let found = try await locate(id)
         let api = try found?.api ?? api()
         let deployment = found?.deployment
-        let user = deployment?["metadata"]?["labels"]?[KubernetesNames.userLabel]?.stringValue
         // The Ingress and the Service first: the Deployment owns them, but a Service made by a
         // start that died before the owner was set must not leak.
         if configuration.exposure.mode == .ingress {
@@ -220,17 +236,59 @@ final class KubernetesDriver: StreamSpaceDriver {
         }
         try await api.delete("\(api.services)/\(KubernetesNames.service(id))", what: "removing service \(id)")
         try await api.delete("\(api.deployments)/\(KubernetesNames.deployment(id))", what: "removing deployment \(KubernetesNames.deployment(id))")
-        if request.deleteVolumes || configuration.deletePVC, let user {
+        if let (user, api) = try await home(of: id, deployment: deployment, api: api) {
+            let claim = "\(api.claims)/\(KubernetesNames.homeClaim(user))"
             // The home is the user's, not the session's: keep it while another session uses it.
-            let others = try await api.list(api.deployments, selector: "\(KubernetesNames.managedSelector),\(KubernetesNames.userLabel)=\(user)",
-                                            what: "listing the deployments of user \(user)").items
-                .filter { $0["metadata"]?["labels"]?[KubernetesNames.sessionLabel]?.stringValue != id }
-            if others.isEmpty {
-                try await api.delete("\(api.claims)/\(KubernetesNames.homeClaim(user))", what: "removing PVC \(KubernetesNames.homeClaim(user))")
+            var keep = !(request.deleteVolumes || configuration.deletePVC)
+            if !keep {
+                keep = try await !api.list(api.deployments, selector: "\(KubernetesNames.managedSelector),\(KubernetesNames.userLabel)=\(user)",
+                                           what: "listing the deployments of user \(user)").items
+                    .filter { $0["metadata"]?["labels"]?[KubernetesNames.sessionLabel]?.stringValue != id }.isEmpty
+            }
+            if keep {
+                if try await api.patchLabels(claim, [KubernetesNames.homeSessionLabel(id): .null],
+                                             what: "removing session \(id)'s label from PVC \(KubernetesNames.homeClaim(user))") == 403 {
+                    roleLacksHomeLabels("patch", in: api.namespace)
+                }
+            } else {
+                try await api.delete(claim, what: "removing PVC \(KubernetesNames.homeClaim(user))")
             }
         }
         reported.withLock { _ = $0.removeValue(forKey: id) }
         return SessionStatus(sessionId: id, state: .terminated)
+    }
+
+    /// The user whose home the session mounts and the client of its namespace, nil when it has
+    /// none: from its Deployment (in `api`'s namespace), or, with the Deployment gone (deleted by
+    /// hand, a start that died), from the home PVC that carries the session's label, in any
+    /// allowed namespace.
+    private func home(of id: String, deployment: JSONValue?, api: KubeAPI) async throws(DriverError) -> (user: String, api: KubeAPI)? {
+        if let deployment {
+            let volumes = deployment["spec"]?["template"]?["spec"]?["volumes"]?.arrayValue ?? []
+            guard let user = deployment["metadata"]?["labels"]?[KubernetesNames.userLabel]?.stringValue,
+                  volumes.contains(where: { $0["persistentVolumeClaim"]?["claimName"]?.stringValue == KubernetesNames.homeClaim(user) })
+            else { return nil }
+            return (user, api)
+        }
+        let selector = "\(KubernetesNames.managedSelector),\(KubernetesNames.homeLabel)=true,\(KubernetesNames.homeSessionLabel(id))"
+        for api in try allowedAPIs() {
+            let homes = try await api.call(.GET, api.claims, query: [("labelSelector", selector)], allowed: [403],
+                                           what: "looking for the home PVC of session \(id) in namespace \(api.namespace)")
+            if homes.status == 403 {
+                roleLacksHomeLabels("list", in: api.namespace)
+                continue
+            }
+            let user = try homes.json()["items"]?.arrayValue?.first?["metadata"]?["labels"]?[KubernetesNames.userLabel]?.stringValue
+            if let user { return (user, api) }
+        }
+        return nil
+    }
+
+    /// A Role applied before the homes were labelled grants neither patch nor list on PVCs:
+    /// sessions still start and stop, and only a stop whose Deployment is gone cannot find the
+    /// home (it is kept). Said, with the fix, rather than failing the start or the stop.
+    private func roleLacksHomeLabels(_ verb: String, in namespace: String) {
+        host.log(.warning, "kubernetes: the agent's Role does not grant \(verb) on persistentvolumeclaims in namespace \(namespace), so a stop with deleteVolumes whose Deployment is gone cannot find the session's home; apply deploy/kubernetes/role.yaml there again")
     }
 
     func hibernate(_ id: String) async throws -> SessionStatus {

@@ -30,6 +30,11 @@ package enum KubernetesNames {
     /// With `expose: ingress`: the session's Ingress, named like its Service.
     package static func ingress(_ id: String) -> String { id }
     package static func homeClaim(_ user: String) -> String { "home-\(user)" }
+    /// On the home PVC, one label per session that mounts it: what ties a session to its user's
+    /// home once its Deployment is gone (stop with deleteVolumes finds the PVC by it). A label
+    /// of its own per session, added and removed by merge patch, so concurrent starts and stops
+    /// of one user's sessions never overwrite each other's.
+    package static func homeSessionLabel(_ id: String) -> String { "session.streamspace.io/\(id)" }
 
     /// A DNS-1035 label (Service names): lowercase letters, digits and '-', starting with a
     /// letter, ending with a letter or digit, at most 63 characters.

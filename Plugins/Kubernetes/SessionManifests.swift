@@ -232,7 +232,8 @@ package struct SessionManifests: Sendable {
     }
 
     /// The user's home, shared by their sessions and kept across stops; no owner, on purpose.
-    package func homeClaim(user: String) -> JSONValue {
+    /// `session`: the session that makes it (homeSessionLabel).
+    package func homeClaim(user: String, session: String) -> JSONValue {
         var spec: [String: JSONValue] = [
             "accessModes": .array([.string(homeAccessMode)]),
             "resources": .object(["requests": .object(["storage": .string(homeSize)])]),
@@ -245,7 +246,7 @@ package struct SessionManifests: Sendable {
                 "name": .string(KubernetesNames.homeClaim(user)),
                 "namespace": .string(namespace),
                 "labels": Self.stringMap([KubernetesNames.managedLabel: "true", KubernetesNames.userLabel: user,
-                                          KubernetesNames.homeLabel: "true"]),
+                                          KubernetesNames.homeLabel: "true", KubernetesNames.homeSessionLabel(session): "true"]),
             ]),
             "spec": .object(spec),
         ])

@@ -159,6 +159,18 @@ public enum CommandTranslation {
                                    platformMetadata: platformMetadata(status))
     }
 
+    /// The `status` message for a change the agent saw by itself (a driver's event, a re-read),
+    /// `known` being what the server was last told. A session the server holds as running that
+    /// is starting again (its pod deleted and being replaced, its container restarting) still
+    /// exists and comes back by itself, but nothing serves it now: it stays `running` with
+    /// vncReady false, so the server takes its URL away at once instead of sending users to it
+    /// until the replacement runs. Otherwise as `statusMessage(status)`.
+    public static func statusMessage(_ status: SessionStatus, after known: SessionStatus?) -> Message? {
+        guard status.state == .starting, known?.state == .running else { return statusMessage(status) }
+        return AgentMessage.status(sessionId: status.sessionId, state: "running", vncReady: false, vncPort: 0,
+                                   platformMetadata: platformMetadata(status))
+    }
+
     /// What the server stores about where a session runs: the driver's metadata, the endpoints'
     /// URLs, and the failure message when there is one.
     public static func platformMetadata(_ status: SessionStatus) -> [String: JSONValue] {

@@ -68,11 +68,23 @@ public struct PlatformStream: Sendable {
 /// unix socket or TCP/TLS, JSON in and out, deadlines on every call, and one rule for turning
 /// transport failures into the driver's status codes (UNAVAILABLE: the platform is not there;
 /// TIMEOUT: it did not answer in time).
+///
+/// Two pools: one for requests, one for streams. A stream (a watch, followed logs, an event
+/// feed) holds its HTTP/1.1 connection for as long as it lasts; in the requests' pool, enough of
+/// them (a wait-for-Ready watch per session starting, 100 starts at once) left no connection
+/// for the calls the starts needed next, which failed. Requests also queue here, bounded by
+/// their own deadline (RequestSlots), never by the pool's connect timeout.
 public final class PlatformHTTPClient: Sendable {
     public let address: PlatformAddress
     /// "Docker", "LXD": how error messages name the platform.
     public let platformName: String
     private let client: HTTPClient
+    /// Streams only: their own pool, so that however many are open, requests keep theirs.
+    private let streamClient: HTTPClient
+    /// One per connection of `client`: a request waits for one, not in the pool's queue.
+    private let slots: RequestSlots
+    /// How many streams may be open at once (connections of `streamClient`).
+    public let maxStreams: Int
     private let baseURL: String
     let hostHeader: String
     /// TLS to a remote platform (nil: plain HTTP or a unix socket); WebSockets use it too.
@@ -80,14 +92,24 @@ public final class PlatformHTTPClient: Sendable {
     /// Sent with every request as its Authorization header.
     public let credentials: PlatformCredentials
 
-    /// - maxConnections: HTTP/1.1 connections kept to the platform; concurrent calls beyond it
-    ///   queue. Platform calls are slow (container creation) rather than many, so the default
-    ///   lets a burst of session starts run side by side.
-    public init(address: PlatformAddress, platformName: String, maxConnections: Int = 32,
+    /// - maxConnections: HTTP/1.1 connections kept to the platform for requests; concurrent
+    ///   calls beyond it wait their turn (within their own timeout). Platform calls are slow
+    ///   (container creation) rather than many, so the default lets a burst of session starts
+    ///   run side by side.
+    /// - maxStreams: streams open at once, each on a connection of its own (separate from the
+    ///   requests'). A stream beyond it waits for one to end, up to the connect timeout, then
+    ///   fails with RESOURCE_EXHAUSTED. The default leaves room for a watch per session
+    ///   starting in a large burst, plus followed logs.
+    public init(address: PlatformAddress, platformName: String, maxConnections: Int = 32, maxStreams: Int = 256,
                 connectTimeout: Duration = .seconds(5), credentials: PlatformCredentials = .none) throws(DriverError) {
+        guard maxConnections > 0, maxStreams > 0 else {
+            throw DriverError(.internal, "\(platformName): a client needs at least one connection and one stream")
+        }
         self.address = address
         self.credentials = credentials
         self.platformName = platformName
+        self.maxStreams = maxStreams
+        slots = RequestSlots(maxConnections)
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .nanoseconds(Int64(connectTimeout.nanoseconds)))
         configuration.connectionPool = .init(idleTimeout: .seconds(60),
@@ -112,6 +134,8 @@ public final class PlatformHTTPClient: Sendable {
         configuration.tlsConfiguration = tlsConfiguration
         self.tlsConfiguration = tlsConfiguration
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = maxStreams
+        streamClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     static func tlsConfiguration(_ material: TLSMaterial, platformName: String) throws(DriverError) -> TLSConfiguration {
@@ -126,9 +150,15 @@ public final class PlatformHTTPClient: Sendable {
                         maxBody: Int = 64 << 20) async throws(DriverError) -> PlatformResponse {
         let what = "\(method) \(path)"
         let request = try makeRequest(method, path, query: query, body: try Self.body(json: json, body: body), headers: headers)
+        let deadline = ContinuousClock.now + timeout
+        guard await slots.acquire(until: deadline) else {
+            if Task.isCancelled { throw DriverError(.cancelled, "\(platformName): \(what) was cancelled") }
+            throw DriverError(.timeout, "\(platformName) at \(address) did not answer \(what) within \(timeout): all \(slots.count) connections stayed busy with other requests (\(slots.waiting) more waiting)")
+        }
+        defer { slots.release() }
         do {
-            let response = try await client.execute(request,
-                                                    timeout: .nanoseconds(Int64(timeout.nanoseconds)))
+            let left = deadline - ContinuousClock.now
+            let response = try await client.execute(request, timeout: .nanoseconds(max(0, left.nanoseconds)))
             let bytes = try await response.body.collect(upTo: maxBody)
             return PlatformResponse(status: Int(response.status.code), headers: response.headers,
                                     body: Array(buffer: bytes))
@@ -147,9 +177,9 @@ public final class PlatformHTTPClient: Sendable {
         do {
             let response: HTTPClientResponse
             if let timeout {
-                response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.nanoseconds)))
+                response = try await streamClient.execute(request, timeout: .nanoseconds(Int64(timeout.nanoseconds)))
             } else {
-                response = try await client.execute(request, deadline: .distantFuture)
+                response = try await streamClient.execute(request, deadline: .distantFuture)
             }
             return PlatformStream(status: Int(response.status.code), headers: response.headers, body: response.body)
         } catch {
@@ -173,6 +203,9 @@ public final class PlatformHTTPClient: Sendable {
                 return DriverError(.unavailable, "cannot reach \(platformName) at \(address): connection timed out")
             case .remoteConnectionClosed:
                 return DriverError(.unavailable, "\(platformName) at \(address) closed the connection during \(what)")
+            case .getConnectionFromPoolTimeout:
+                // Streams are what reach the pool's queue (a request waits for a slot first).
+                return DriverError(.resourceExhausted, "\(platformName) at \(address): \(what) found no free connection in time: at most \(maxStreams) streams (watches, followed logs) are open at once")
             default: break
             }
         }
@@ -226,6 +259,7 @@ public final class PlatformHTTPClient: Sendable {
 
     /// Closes every connection. Call once, from the driver's shutdown.
     public func shutdown() async {
+        try? await streamClient.shutdown()
         try? await client.shutdown()
     }
 }

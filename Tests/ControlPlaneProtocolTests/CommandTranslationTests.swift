@@ -328,6 +328,23 @@ import Testing
         #expect(CommandTranslation.statusMessage(SessionStatus(sessionId: "s-1", state: .starting, endpoints: [Self.vnc])) == nil)
     }
 
+    /// A session the server holds as running goes back to starting by itself (its pod deleted
+    /// and being replaced): still running for the server, but not viewable until it runs again.
+    /// One the server never saw running (a start in progress) still gets nothing.
+    @Test func aRunningSessionStartingAgainIsRunningButNotViewable() throws {
+        let running = SessionStatus(sessionId: "s-1", state: .running, endpoints: [Self.vnc])
+        let again = SessionStatus(sessionId: "s-1", state: .starting, platformMetadata: ["podName": .string("ss-s-1-new")])
+        let message = try #require(CommandTranslation.statusMessage(again, after: running))
+        #expect(message.payload["state"] == .string("running"))
+        #expect(message.payload["vncReady"] == .bool(false))
+        #expect(message.payload["vncPort"] == .int(0))
+        #expect(message.payload["platformMetadata"]?["podName"] == .string("ss-s-1-new"))
+        #expect(GoTypes.mismatch(type: "status", payload: message.payload) == nil)
+        #expect(CommandTranslation.statusMessage(again, after: nil) == nil)
+        #expect(CommandTranslation.statusMessage(again, after: again) == nil, "the server was told already")
+        #expect(CommandTranslation.statusMessage(running, after: again)?.payload == CommandTranslation.statusMessage(running)?.payload)
+    }
+
     @Test func anEmptyURLIsNotReady() {
         let payload = Self.statusPayload(SessionStatus(sessionId: "s-1", state: .running,
                                                        endpoints: [Endpoint(name: "vnc", port: 3000, url: "")]))

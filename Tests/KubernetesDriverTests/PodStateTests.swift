@@ -53,6 +53,26 @@ import Testing
         #expect(status([]).state == .starting)
     }
 
+    /// `kubectl delete pod` on a real kube-apiserver: a MODIFIED event sets deletionTimestamp
+    /// while the pod still says Ready (the kubelet has not stopped it yet). Nothing should be
+    /// sent to it any more: the session is starting, without endpoints, from that event on.
+    @Test func aPodBeingDeletedNoLongerServesTheSession() throws {
+        let events = try KubeFixtures.lines("watch-pods-bookmarks.jsonl").compactMap(WatchEvent.init(line:))
+        let running = try #require(events[1].pod)
+        let terminating = try #require(events[2].pod)
+        #expect(events[2].kind == .modified && terminating.deleting && terminating.ready)
+        #expect(status([running]).state == .running)
+        let status = status([terminating])
+        #expect(status.state == .starting)
+        #expect(status.endpoints.isEmpty)
+        // The ReplicaSet's replacement, not yet Ready, speaks for the session beside it.
+        var replacement = try Self.pod("pod-pending-creating.json")
+        replacement.name = "ss-demo-1-84f9c8ff9-new01"
+        let both = self.status([terminating, replacement])
+        #expect(both.state == .starting)
+        #expect(both.platformMetadata["podName"] == .string("ss-demo-1-84f9c8ff9-new01"))
+    }
+
     @Test func scaledToZeroIsHibernated() throws {
         let hibernated: JSONValue = .object(["spec": .object(["replicas": .int(0)])])
         #expect(status([], deployment: hibernated).state == .hibernated)

@@ -65,8 +65,11 @@ import Testing
         let mounts = try #require(try manifests.deployment(spec)["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?.first?["volumeMounts"]?.arrayValue)
         #expect(mounts == [.object(["name": .string("home"), "mountPath": .string("/data"), "subPath": .string("data")])])
 
-        let claim = manifests.homeClaim(user: "demo")
+        let claim = manifests.homeClaim(user: "demo", session: "demo-firefox-1a2b3c4d")
         #expect(claim["metadata"]?["name"] == .string("home-demo"))
+        #expect(claim["metadata"]?["labels"]?["session.streamspace.io/demo-firefox-1a2b3c4d"] == .string("true"),
+                "what finds the home from the session once its Deployment is gone")
+        #expect(claim["metadata"]?["labels"]?["streamspace.io/user"] == .string("demo"))
         #expect(claim["spec"]?["storageClassName"] == .string("fast"))
         #expect(claim["spec"]?["resources"]?["requests"]?["storage"] == .string("5Gi"))
         #expect(claim["spec"]?["accessModes"] == .array([.string("ReadWriteOnce")]))

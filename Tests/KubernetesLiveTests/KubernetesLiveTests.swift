@@ -103,6 +103,55 @@ import Testing
         await driver.destroy()
     }
 
+    /// `kubectl delete pod`: the session is no longer running as soon as the watch shows its pod
+    /// terminating (nothing serves it), not once the ReplicaSet's replacement runs; then it is
+    /// running again on the new pod.
+    @Test func aPodDeletedByHandIsReportedNotRunningBeforeItsReplacementRuns() async throws {
+        let id = KubeTest.sessionID("podgone")
+        defer { KubeTest.cleanUp([id]) }
+        let driver = try await KubeTest.loadDriver()
+        let seen = Mutex<[SessionStatus]>([])
+        driver.onSessionChanged { status in
+            if status.sessionId == id { seen.withLock { $0.append(status) } }
+        }
+        let started = try await driver.start(try Self.spec(id))
+        let pod = try #require(started.platformMetadata["podName"]?.stringValue)
+        let before = seen.withLock { $0.count }
+        try KubeTest.kubectl(["delete", "pod", pod, "--wait=false"])
+        func replaced(_ statuses: [SessionStatus]) -> Bool {
+            statuses.contains { $0.state == .running && $0.platformMetadata["podName"]?.stringValue != pod }
+        }
+        let waited = ContinuousClock.now
+        while !replaced(seen.withLock({ Array($0.dropFirst(before)) })), ContinuousClock.now - waited < .seconds(60) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let after = seen.withLock { Array($0.dropFirst(before)) }
+        let reports = after.map { "\($0.state) \($0.platformMetadata["podName"]?.stringValue ?? "-")" }
+        // The watch may still be telling of the start (the old pod running) when the delete goes out.
+        let again = try #require(after.firstIndex { $0.state == .running && $0.platformMetadata["podName"]?.stringValue != pod },
+                                 "the replacement pod was not reported running: \(reports)")
+        let between = after[..<again]
+        #expect(between.contains { $0.state == .starting && $0.endpoints.isEmpty },
+                "nothing said the session stopped running before the replacement ran: \(reports)")
+        #expect(!between.contains { $0.state != .running && $0.state != .starting }, "\(reports)")
+        _ = try await driver.stop(StopRequest(sessionId: id))
+        await driver.destroy()
+    }
+
+    /// The Deployment deleted by hand, then a stop with deleteVolumes: the home is found by the
+    /// session's label on it (nothing else ties it to the session any more) and deleted.
+    @Test func aStopWithDeleteVolumesFindsTheHomeOfASessionWhoseDeploymentIsGone() async throws {
+        let id = KubeTest.sessionID("homeless"), user = "orphan\(UInt16.random(in: 0...UInt16.max))"
+        defer { KubeTest.cleanUp([id]); _ = try? KubeTest.kubectl(["delete", "pvc", "home-\(user)", "--wait=false"]) }
+        let driver = try await KubeTest.loadDriver()
+        _ = try await driver.start(try Self.spec(id, user: user, persistentHome: true))
+        #expect(try KubeTest.object("pvc", "home-\(user)") != nil)
+        try KubeTest.kubectl(["delete", "deployment", "ss-\(id)", "--wait=false"])
+        #expect(try await driver.stop(StopRequest(sessionId: id, deleteVolumes: true)).state == .terminated)
+        #expect(try KubeTest.object("pvc", "home-\(user)") == nil, "the home of a session whose Deployment was gone stayed")
+        await driver.destroy()
+    }
+
     @Test func badInputIsRefusedBeforeAnythingIsMade() async throws {
         let id = KubeTest.sessionID("bad")
         defer { KubeTest.cleanUp([id]) }

@@ -77,7 +77,9 @@ struct RBACRules {
         try await Self.checkLifecycle(files: ["role.yaml", "node-reader.yaml"])
     }
 
-    /// Runs a whole lifecycle (start with a home, logs, metrics, hibernate, wake, list, stop) in
+    /// Runs a whole lifecycle (start with a home, a second session of the same user whose
+    /// Deployment is deleted by hand and stopped with deleteVolumes while the first keeps the
+    /// home, logs, metrics, hibernate, wake, list, stop) in
     /// `namespace` with `config`, and checks the agent's requests there against the Roles in
     /// `files` both ways: every request granted, every grant used. `check` looks at the started
     /// session before the rest.
@@ -87,14 +89,22 @@ struct RBACRules {
         let rbac = try RBACRules(files: files)
         let offset = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
 
-        let id = KubeTest.sessionID("role")
-        defer { KubeTest.cleanUp([id], namespace: namespace) }
+        let id = KubeTest.sessionID("role"), second = KubeTest.sessionID("role2")
+        defer { KubeTest.cleanUp([id, second], namespace: namespace) }
         var config = config
         config["namespace"] = namespace
         let driver = try await KubeTest.loadDriver(config: config)
         let started = try await driver.start(try KubernetesLiveTests.spec(id, user: "rbac", persistentHome: true))
         #expect(started.state == .running)
         try await check(started)
+        // The home exists: the second session labels it (patch); with its Deployment gone, its
+        // stop finds the home by that label (list) and, the first session running, only unlabels it.
+        _ = try await driver.start(try KubernetesLiveTests.spec(second, user: "rbac", persistentHome: true))
+        try KubeTest.kubectl(["delete", "deployment", "ss-\(second)", "--wait=false"], namespace: namespace)
+        #expect(try await driver.stop(StopRequest(sessionId: second, deleteVolumes: true)).state == .terminated)
+        let home = try #require(try KubeTest.object("pvc", "home-rbac", namespace: namespace), "the home went with another session running")
+        let labels = (home["metadata"] as? [String: Any])?["labels"] as? [String: String] ?? [:]
+        #expect(labels["session.streamspace.io/\(id)"] == "true" && labels["session.streamspace.io/\(second)"] == nil, "\(labels)")
         let (_, end) = await driver.openLogs(LogRequest(sessionId: id, tailLines: 5)).collect()
         #expect(end == nil, "logs: \(end?.message ?? "")")
         _ = try await driver.nodeMetrics()

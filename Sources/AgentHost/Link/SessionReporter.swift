@@ -118,8 +118,9 @@ final class SessionReporter: Sendable {
             // last told, so the report after reconnecting finds the change (a session gone).
             guard outbox.isAttached else { continue }
             if status.state == .terminated { goneByEvent.withLock { _ = $0.insert(id) } }
+            let known = cache.status(of: id)
             cache.update(status)
-            if let message = CommandTranslation.statusMessage(status) { outbox.send(message) }
+            if let message = CommandTranslation.statusMessage(status, after: known) { outbox.send(message) }
             logger.info("session \(id) is now \(status.state.rawValue)\(status.message.map { ": \($0)" } ?? "") (driver event)")
         }
     }
@@ -132,7 +133,7 @@ final class SessionReporter: Sendable {
         for status in sessions where !busy.contains(status.sessionId) {
             let before = known[status.sessionId]
             if Self.isNews(status, after: before) {
-                if let message = CommandTranslation.statusMessage(status) { outbox.send(message) }
+                if let message = CommandTranslation.statusMessage(status, after: before) { outbox.send(message) }
                 if before != nil {
                     logger.info("session \(status.sessionId) is now \(status.state.rawValue)\(status.message.map { ": \($0)" } ?? "")")
                 }
